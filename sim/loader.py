@@ -1,0 +1,323 @@
+"""From a scenario file to validated, frozen scenarios: one per variant, ready to run.
+
+Reading is safe (see `sim.yamlsource`), every variant and sweep point is merged and
+validated on its own, and every problem of the file is reported at once with its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydantic
+
+from sim import checks, schema
+from sim.errors import Problem, ScenarioError
+from sim.merge import VARIANT_ONLY_KEYS, MergeError, merge, strip_experiment_keys, sweep_points
+from sim.yamlsource import MAX_BYTES, LocDict, Position, YamlIssues, plain, read_yaml
+
+BASE_VARIANT = "base"
+"""Name of the single variant of a scenario without `variants` or `sweep`."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One variant as it runs: its merged data, its validated scenario and its swept values."""
+
+    name: str
+    scenario: schema.Scenario
+    data: dict[str, Any]
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A scenario file after loading: its identity, the base scenario and every variant."""
+
+    path: str
+    sha256: str
+    base: schema.Scenario
+    variants: tuple[Variant, ...]
+    baseline: str
+
+    def variant(self, name: str) -> Variant:
+        """The variant called `name`."""
+        for v in self.variants:
+            if v.name == name:
+                return v
+        raise KeyError(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Variant names in file order."""
+        return tuple(v.name for v in self.variants)
+
+
+def load_file(path: str | Path) -> LoadedScenario:
+    """Load and validate a scenario file; raise ScenarioError listing every problem."""
+    path = Path(path)
+    label = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ScenarioError([Problem(label, 0, 0, "", f"file larger than {MAX_BYTES // (1024 * 1024)} MiB")])
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ScenarioError([Problem(label, 0, 0, "", f"cannot read the file: {err.strerror or err}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ScenarioError([Problem(label, 0, 0, "", f"not UTF-8 text (byte {err.start})")]) from None
+    return load_text(text, label, base_dir=path.parent, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def load_text(text: str, filename: str = "<scenario>", *, base_dir: Path | None = None, sha256: str | None = None) -> LoadedScenario:
+    """Load and validate scenario text; `base_dir` resolves `series` files."""
+    digest = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
+    try:
+        data = read_yaml(text)
+    except YamlIssues as issues:
+        raise ScenarioError([Problem(filename, i.position[0], i.position[1], "", i.message) for i in issues.issues]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(filename, 1, 1, "", "a scenario is a map of keys (version, name, run, sites, ...)")])
+    context = _Context(filename, base_dir or Path("."))
+
+    base = context.validate(data, data, None)
+    variants = _expand_variants(data, context)
+    baseline = _baseline(data, variants, context)
+    if context.problems:
+        raise ScenarioError(context.problems)
+    assert base is not None
+    return LoadedScenario(filename, digest, base, tuple(variants), baseline)
+
+
+class _Context:
+    """Collects the problems of one file while its variants are validated."""
+
+    def __init__(self, filename: str, base_dir: Path):
+        self.filename = filename
+        self.base_dir = base_dir
+        self.problems: list[Problem] = []
+        self.seen: set[tuple[int, int, str, str]] = set()
+        self.series_cache: dict[Path, tuple[float, ...] | Problem] = {}
+
+    def add(self, position: Position, path: str, message: str, variant: str | None) -> None:
+        key = (position[0], position[1], path, message)
+        if key in self.seen:
+            return  # one defect seen through several variants or sweep points: said once
+        self.seen.add(key)
+        self.problems.append(Problem(self.filename, position[0], position[1], path, message, variant))
+
+    def validate(self, data: dict[str, Any], root: dict[str, Any], variant: str | None) -> schema.Scenario | None:
+        """Validate one merged scenario; record its problems; return it when valid."""
+        scenario_data = strip_experiment_keys(data) if variant is not None else data
+        try:
+            scenario = schema.Scenario.model_validate(scenario_data)
+        except pydantic.ValidationError as err:
+            for error in err.errors(include_url=False):
+                position, path = locate(scenario_data, error["loc"], missing=error["type"] == "missing")
+                self.add(position, path, describe(error, scenario_data), variant)
+            return None
+        scenario = self._with_series(scenario, scenario_data, variant)
+        for loc, message in checks.check_scenario(scenario):
+            position, path = locate(scenario_data, loc)
+            self.add(position, path, message, variant)
+        return scenario
+
+    def _with_series(self, scenario: schema.Scenario, data: dict[str, Any], variant: str | None) -> schema.Scenario:
+        arrivals = list(scenario.arrivals)
+        for k, arrival in enumerate(arrivals):
+            if arrival.series is None or arrival.series.file is None:
+                continue
+            position, path = locate(data, ("arrivals", k, "series", "file"))
+            values = self._read_series(self.base_dir / arrival.series.file)
+            if isinstance(values, Problem):
+                self.add(position, path, values.message, variant)
+                continue
+            arrivals[k] = arrival.model_copy(update={"series": arrival.series.model_copy(update={"per_day": values})})
+        return scenario.model_copy(update={"arrivals": tuple(arrivals)})
+
+    def _read_series(self, path: Path) -> tuple[float, ...] | Problem:
+        if path not in self.series_cache:
+            self.series_cache[path] = read_series_csv(path)
+        return self.series_cache[path]
+
+
+def read_series_csv(path: Path) -> tuple[float, ...] | Problem:
+    """Daily rates from a CSV with columns `day` (0, 1, 2 ...) and `per_day`, or the problem."""
+
+    def bad(message: str) -> Problem:
+        return Problem(str(path), 0, 0, "", message)
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        return bad(f"cannot read series file '{path}': {getattr(err, 'strerror', None) or err}")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows or not {"day", "per_day"} <= set(rows[0]):
+        return bad(f"series file '{path}' needs the columns day and per_day")
+    values = []
+    for k, row in enumerate(rows):
+        try:
+            day, rate = int(row["day"]), float(row["per_day"])
+        except (TypeError, ValueError):
+            return bad(f"series file '{path}' row {k + 2}: day must be a whole number and per_day a number")
+        if day != k:
+            return bad(f"series file '{path}' row {k + 2}: days must run 0, 1, 2 ... without gaps (found {day})")
+        if not rate >= 0:
+            return bad(f"series file '{path}' row {k + 2}: per_day must be >= 0")
+        values.append(rate)
+    return tuple(values)
+
+
+def _expand_variants(data: dict[str, Any], context: _Context) -> list[Variant]:
+    """Every variant, and every sweep point of every variant, merged and validated."""
+    declared = data.get("variants") or {}
+    overlays: list[tuple[str, Any]] = list(declared.items()) if isinstance(declared, dict) else []
+    if not overlays:
+        overlays = [(BASE_VARIANT, LocDict())]
+    sweep = data.get("sweep")
+    points = sweep_points(sweep) if isinstance(sweep, dict) and all(isinstance(v, list) and v for v in sweep.values()) else []
+    root = strip_experiment_keys(data)
+    variants = []
+    for name, overlay in overlays:
+        overlay = overlay if overlay is not None else LocDict()
+        if not isinstance(overlay, dict):
+            continue  # the schema already reported that a variant must be a map
+        misplaced = [k for k in overlay if k in VARIANT_ONLY_KEYS]
+        for key in misplaced:
+            context.add(overlay.where(key), f"variants.{name}.{key}", f"'{key}' belongs to the whole file, not to a variant", str(name))
+        for point_name, values in points or [("", {})]:
+            full_name = f"{name}/{point_name}" if points and declared else (point_name or str(name))
+            errors: list[MergeError] = []
+            swept = LocDict(values, pos=data.where("sweep"), key_pos={k: data["sweep"].where(k) for k in values})
+            merged = merge(merge(root, overlay, errors), swept, errors)
+            for err in errors:
+                context.add(err.position, err.path, err.message, full_name)
+            scenario = context.validate(merged, data, full_name)
+            if scenario is not None:
+                variants.append(Variant(full_name, scenario, plain(strip_experiment_keys(merged)), dict(values)))
+    return variants
+
+
+def _baseline(data: dict[str, Any], variants: list[Variant], context: _Context) -> str:
+    names = [v.name for v in variants]
+    baseline = data.get("baseline")
+    if baseline is None:
+        return names[0] if names else BASE_VARIANT
+    declared = data.get("variants") or {}
+    if baseline in names:
+        return str(baseline)
+    if isinstance(declared, dict) and baseline in declared:
+        matching = [n for n in names if n.startswith(f"{baseline}/")]
+        if matching or not names:
+            return matching[0] if matching else str(baseline)
+        return str(baseline)  # the baseline variant itself failed validation, already reported
+    hint = difflib.get_close_matches(str(baseline), [str(k) for k in declared] if isinstance(declared, dict) else [], n=1)
+    expected = f"did you mean '{hint[0]}'?" if hint else "expected one of the variants: " + ", ".join(map(str, declared) if isinstance(declared, dict) else [])
+    context.add(data.where("baseline"), "baseline", f"'{baseline}' is not a variant ({expected})", None)
+    return str(baseline)
+
+
+# --- locating and describing pydantic errors ------------------------------------------------
+
+
+def locate(data: Any, loc: tuple[Any, ...], *, missing: bool = False) -> tuple[Position, str]:
+    """Position and readable path of a validation error location within located data.
+
+    Elements of `loc` that are not keys or indices of the data (union tags, validator names)
+    are skipped; a missing key is named after the deepest existing parent.
+    """
+    node, position, parts = data, getattr(data, "pos", (1, 1)), []
+    for element in loc:
+        if isinstance(node, dict) and element in node:
+            position = node.where(element) if isinstance(node, LocDict) else position
+            node = node[element]
+            parts.append(element)
+        elif isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node):
+            position = node.where(element) if hasattr(node, "where") else position
+            node = node[element]
+            parts.append(element)
+    if missing and loc and isinstance(loc[-1], str) and not loc[-1].startswith("<"):
+        parts.append(loc[-1])
+    return position, format_path(parts)
+
+
+def format_path(parts: list[Any] | tuple[Any, ...]) -> str:
+    """``pathways.ed_visit[0].use`` from ('pathways', 'ed_visit', 0, 'use')."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) and not isinstance(part, bool) else (f".{part}" if text else str(part))
+    return text
+
+
+def _all_keys() -> dict[frozenset[str], list[str]]:
+    keys = {}
+    for model in _models(schema.Scenario, set()):
+        aliases = [f.alias or name for name, f in model.model_fields.items()]
+        keys[frozenset(aliases)] = sorted(aliases)
+    return keys
+
+
+def _models(model: type[pydantic.BaseModel], seen: set[type]) -> list[type[pydantic.BaseModel]]:
+    found = [model]
+    seen.add(model)
+    for sub in schema.Strict.__subclasses__():
+        if sub not in seen:
+            found += _models(sub, seen)
+    return found
+
+
+_KEY_SETS = _all_keys()
+_VOCABULARY = sorted({k for keys in _KEY_SETS for k in keys})
+
+
+def describe(error: dict[str, Any], data: Any) -> str:
+    """A readable message for one pydantic error: what is wrong (what was expected)."""
+    kind, message, value = error["type"], error["msg"], error.get("input")
+    if kind == "missing":
+        return "required key missing"
+    if kind == "extra_forbidden":
+        key = error["loc"][-1]
+        siblings = _parent(data, error["loc"])
+        known = set(siblings) - {key} if isinstance(siblings, dict) else set()
+        allowed = min((keys for keys_set, keys in _KEY_SETS.items() if known <= keys_set), key=len, default=None)
+        hint = difflib.get_close_matches(str(key), allowed or _VOCABULARY, n=1, cutoff=0.6)
+        if hint:
+            return f"unknown key '{key}' (did you mean '{hint[0]}'?)"
+        return f"unknown key '{key}'" + (f" (expected one of: {', '.join(allowed)})" if allowed else "")
+    if kind == "literal_error":
+        return f"'{value}' is not allowed (expected {error.get('ctx', {}).get('expected', '')})"
+    if kind in ("value_error", "assertion_error"):
+        return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind in ("distribution", "step", "rule", "choice"):
+        return f"{message}" + (f" (got keys: {', '.join(map(str, value))})" if isinstance(value, dict) else f" (got {_show(value)})")
+    expected = message.removeprefix("Input should be ").removeprefix("input should be ")
+    if expected != message:
+        return f"expected {expected} (got {_show(value)})"
+    return f"{message} (got {_show(value)})"
+
+
+def _parent(data: Any, loc: tuple[Any, ...]) -> Any:
+    node = data
+    for element in loc[:-1]:
+        if isinstance(node, dict) and element in node:
+            node = node[element]
+        elif isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node):
+            node = node[element]
+    return node
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a map"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return repr(plain(value))
