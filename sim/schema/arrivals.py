@@ -1,0 +1,90 @@
+"""Arrival streams: rates shaped by hour, weekday and epidemic curve, or daily data series."""
+
+from __future__ import annotations
+
+from typing import Annotated, Union
+
+from pydantic import (
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
+
+from sim.schema.types import (
+    AttributeValue,
+    Duration,
+    Ident,
+    NonNegative,
+    Probability,
+    Rate,
+    Strict,
+)
+
+
+class Series(Strict):
+    """Daily rates from data: `per_day[k]` patients on day k from time 0, piecewise constant."""
+
+    file: str | None = None
+    """CSV file with columns `day` and `per_day`, relative to the scenario file."""
+    per_day: tuple[NonNegative, ...] = ()
+    """The daily rates (read from `file` when it is given)."""
+    scale: Annotated[float, Field(gt=0)] = 1.0
+    """Multiplier applied to every daily rate."""
+
+    @model_validator(mode="after")
+    def _source(self) -> Series:
+        if self.file is None and not self.per_day:
+            raise ValueError("a series needs `file` or `per_day`")
+        return self
+
+
+CurvePoint = tuple[Duration, NonNegative]
+Attribute = Annotated[
+    Union[
+        Annotated[dict[AttributeValue, Probability], Tag("<categorical>")], Annotated[AttributeValue, Tag("<constant>")]
+    ],
+    Discriminator(lambda v: "<categorical>" if isinstance(v, dict) else "<constant>"),
+]
+
+
+class Arrival(Strict):
+    """A stream of patients appearing at a site and following one pathway."""
+
+    name: Ident
+    """Name of the stream (unique)."""
+    at: Ident
+    """Site where the patients appear."""
+    rate: Rate | None = None
+    """Mean rate over a whole week (e.g. 150/d)."""
+    series: Series | None = None
+    """Daily rates from data, instead of `rate`, `weekly` and `curve`."""
+    hourly: tuple[NonNegative, ...] | None = None
+    """24 relative weights by hour of day, normalised to mean 1."""
+    weekly: tuple[NonNegative, ...] | None = None
+    """7 relative weights, Monday first, normalised to mean 1."""
+    curve: tuple[CurvePoint, ...] | None = None
+    """Piecewise-linear multiplier over time: [[time, factor], ...], constant beyond its ends."""
+    attributes: dict[Ident, Attribute] = Field(default_factory=dict)
+    """Attributes drawn at arrival: a constant, or value: probability."""
+    pathway: Ident
+    """The pathway the patients follow."""
+
+    @model_validator(mode="after")
+    def _shape(self) -> Arrival:
+        if (self.rate is None) == (self.series is None):
+            raise ValueError("an arrival stream needs exactly one of `rate` or `series`")
+        if self.series is not None and (self.weekly is not None or self.curve is not None):
+            raise ValueError("`series` gives daily rates: `weekly` and `curve` cannot be combined with it")
+        for key, size in (("hourly", 24), ("weekly", 7)):
+            weights = getattr(self, key)
+            if weights is not None:
+                if len(weights) != size:
+                    raise ValueError(f"`{key}` needs {size} values, got {len(weights)}")
+                if sum(weights) <= 0:
+                    raise ValueError(f"`{key}` weights are all 0")
+        if self.curve is not None:
+            times = [t for t, _ in self.curve]
+            if any(b <= a for a, b in zip(times, times[1:])):
+                raise ValueError("`curve` times must increase strictly")
+        return self

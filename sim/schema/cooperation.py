@@ -1,0 +1,180 @@
+"""Cooperation rules: overflow, route, share_staff and share_calendar."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import (
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
+
+from sim.schema.sites import Window
+from sim.schema.types import (
+    AttributeValue,
+    Duration,
+    Ident,
+    NonNegative,
+    Probability,
+    RoleRef,
+    Strict,
+    single_key,
+    tagged,
+)
+
+
+class OccupancyAbove(Strict):
+    occupancy_above: Probability
+    """Trigger when busy / capacity in force is above this share."""
+
+
+class QueueAbove(Strict):
+    queue_above: Annotated[int, Field(ge=0)]
+    """Trigger when more than this many patients wait."""
+
+
+class WaitAbove(Strict):
+    wait_above: Duration
+    """Trigger when the patient has waited longer than this."""
+
+
+Trigger = Annotated[
+    Union[
+        Annotated[Literal["full"], Tag("<str>")],
+        Annotated[OccupancyAbove, Tag("<occupancy_above>")],
+        Annotated[QueueAbove, Tag("<queue_above>")],
+        Annotated[WaitAbove, Tag("<wait_above>")],
+    ],
+    tagged(
+        ("<str>", str),
+        ("<occupancy_above>", OccupancyAbove),
+        ("<queue_above>", QueueAbove),
+        ("<wait_above>", WaitAbove),
+        message="expected full, {occupancy_above: SHARE}, {queue_above: N} or {wait_above: DURATION}",
+    ),
+]
+
+
+class OverflowRule(Strict):
+    """Send patients to a partner when the home resource is saturated."""
+
+    resource: Ident
+    """Role whose saturation triggers the transfer."""
+    from_: Ident = Field(alias="from")
+    """Home site."""
+    to: Annotated[tuple[Ident, ...], Field(min_length=1)]
+    """Partner sites that may take the patient."""
+    when: Trigger = "full"
+    """`full`, {occupancy_above: x}, {queue_above: n} or {wait_above: DURATION}."""
+    choose: Literal["nearest", "least_occupied", "in_order"] = "nearest"
+    """How a partner is chosen among those with room."""
+    arrivals: tuple[Ident, ...] | None = None
+    """Streams concerned (default: all)."""
+    max_per_day: Annotated[int, Field(ge=0)] | None = None
+    """Cap on transfers per day under this rule."""
+
+
+class Weights(Strict):
+    weights: dict[Ident, NonNegative]
+    """Relative weight of each site."""
+
+
+class RouteRule(Strict):
+    """At arrival, the patient picks a site among several."""
+
+    arrivals: Annotated[tuple[Ident, ...], Field(min_length=1)]
+    """Streams concerned."""
+    among: Annotated[tuple[Ident, ...], Field(min_length=2)]
+    """Candidate sites."""
+    resource: Ident | None = None
+    """Role compared by `shortest_queue` and `least_occupied`."""
+    choose: Annotated[
+        Union[
+            Annotated[Literal["nearest", "shortest_queue", "least_occupied"], Tag("<str>")],
+            Annotated[Weights, Tag("<weights>")],
+        ],
+        tagged(
+            ("<str>", str),
+            ("<weights>", Weights),
+            message="expected nearest, shortest_queue, least_occupied or {weights: {SITE: W}}",
+        ),
+    ] = "nearest"
+    """`nearest`, `shortest_queue`, `least_occupied`, or {weights: {site: w}}."""
+
+    @model_validator(mode="after")
+    def _needs_resource(self) -> RouteRule:
+        if self.choose in ("shortest_queue", "least_occupied") and self.resource is None:
+            raise ValueError(f"route by `{self.choose}` needs `resource` (the role to compare)")
+        return self
+
+
+class ShareStaffRule(Strict):
+    """Shared medical time: capacity leaves one site for another during sessions."""
+
+    resource: Ident
+    """Role lent."""
+    from_: Ident = Field(alias="from")
+    """Site that lends the capacity."""
+    to: Ident
+    """Site that receives it."""
+    sessions: Annotated[tuple[Window, ...], Field(min_length=1)]
+    """Weekly sessions, each with the capacity moved."""
+
+
+class Quotas(Strict):
+    by: Ident
+    """Patient attribute the quotas apply to (e.g. prescriber)."""
+    shares: dict[AttributeValue, Probability]
+    """Share of slots reserved for each value."""
+
+
+class ShareCalendarRule(Strict):
+    """Equipment shared between partners: several sites book on one calendar."""
+
+    calendar: RoleRef
+    """The shared calendar, SITE.ROLE."""
+    partners: Annotated[tuple[Ident, ...], Field(min_length=1)]
+    """Sites whose patients book on it."""
+    quotas: Quotas | None = None
+    """Shares of slots reserved by attribute value (default: fully pooled)."""
+    release_unused: Duration | None = None
+    """A reserved slot still free this long before its time opens to all."""
+
+
+class Overflow(Strict):
+    overflow: OverflowRule
+    """An overflow rule."""
+
+
+class Route(Strict):
+    route: RouteRule
+    """A route rule."""
+
+
+class ShareStaff(Strict):
+    share_staff: ShareStaffRule
+    """A staff-sharing rule."""
+
+
+class ShareCalendar(Strict):
+    share_calendar: ShareCalendarRule
+    """A calendar-sharing rule."""
+
+
+RULE_KINDS = ("overflow", "route", "share_staff", "share_calendar")
+
+Rule = Annotated[
+    Union[
+        Annotated[Overflow, Tag("<overflow>")],
+        Annotated[Route, Tag("<route>")],
+        Annotated[ShareStaff, Tag("<share_staff>")],
+        Annotated[ShareCalendar, Tag("<share_calendar>")],
+    ],
+    Discriminator(
+        single_key(RULE_KINDS),
+        custom_error_type="rule",
+        custom_error_message="expected one cooperation rule: " + ", ".join(RULE_KINDS),
+    ),
+]

@@ -1,0 +1,110 @@
+"""The whole scenario: run settings, targets, and the top-level model."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    Field,
+    Tag,
+    model_validator,
+)
+
+from sim.schema.arrivals import Arrival
+from sim.schema.cooperation import Rule
+from sim.schema.sites import Site, Transport
+from sim.schema.steps import BranchOption, OtherwiseOption, Step, UseStep
+from sim.schema.types import Duration, Ident, Probability, RoleRef, Strict, tagged
+
+
+class Run(Strict):
+    """How long, how often and with which seed the scenario runs."""
+
+    horizon: Duration
+    """Simulated time after the warm-up."""
+    warmup: Duration = 0.0
+    """Simulated first, then discarded from every statistic."""
+    replications: Annotated[int, Field(ge=1)] = 10
+    """Independent runs of every variant."""
+    seed: Annotated[int, Field(ge=0)] = 1
+    """Root seed of every random stream."""
+    start: datetime.date | None = None
+    """Calendar date of time 0 (default: an unnamed Monday)."""
+
+    @model_validator(mode="after")
+    def _positive(self) -> Run:
+        if self.horizon <= 0:
+            raise ValueError("`horizon` must be longer than 0min")
+        return self
+
+
+class WaitTarget(Strict):
+    wait: Ident
+    """Name of a `use` or `book` step."""
+    within: Duration
+    """Share of patients whose wait (or access delay) is at most this."""
+
+
+class OccupancyTarget(Strict):
+    occupancy: RoleRef
+    """A role (at every site) or SITE.ROLE."""
+    below: Probability
+    """Share of time the occupancy is below this."""
+
+
+Target = Annotated[
+    Union[Annotated[WaitTarget, Tag("<wait>")], Annotated[OccupancyTarget, Tag("<occupancy>")]],
+    tagged(
+        ("<wait>", WaitTarget),
+        ("<occupancy>", OccupancyTarget),
+        message="expected {wait: NAME, within: DURATION} or {occupancy: ROLE, below: SHARE}",
+    ),
+]
+
+
+class Scenario(Strict):
+    """A territory, its patients and its cooperation, with the variants to compare."""
+
+    version: Literal[1]
+    """Version of the scenario language (1)."""
+    name: Annotated[str, Field(min_length=1)]
+    """Title of the scenario."""
+    description: str = ""
+    """One paragraph a director can read."""
+    sources: tuple[str, ...] = ()
+    """Where the numbers come from."""
+    run: Run
+    """Horizon, warm-up, replications and seed."""
+    sites: Annotated[dict[Ident, Site], Field(min_length=1)]
+    """Sites by identifier."""
+    transport: Transport = Transport()
+    """Transport times between sites."""
+    arrivals: Annotated[tuple[Arrival, ...], Field(min_length=1)]
+    """Arrival streams."""
+    pathways: Annotated[dict[Ident, tuple[Step, ...]], Field(min_length=1)]
+    """Pathways by name: lists of steps."""
+    cooperation: tuple[Rule, ...] = ()
+    """Cooperation rules in force."""
+    variants: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
+    """Named partial scenarios merged over this one; the baseline is one of them."""
+    baseline: str | None = None
+    """The variant others are compared with (default: the first)."""
+    sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] | None = None
+    """Dotted paths to lists of values; their cartesian product runs as generated variants."""
+    targets: tuple[Target, ...] = ()
+    """Waits and occupancies reported as the share meeting them."""
+
+
+UseStep.model_rebuild()
+BranchOption.model_rebuild()
+OtherwiseOption.model_rebuild()
+Scenario.model_rebuild()
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of the scenario language, for editors."""
+    schema = Scenario.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "coopsim scenario (version 1)"
+    return schema
