@@ -1,0 +1,153 @@
+"""Patients, the random numbers tied to them, and the arrival streams that create them.
+
+Common random numbers: every random quantity a patient may need (each step's duration,
+patience, branch draw, attribute) has its own named stream per arrival stream, and patient
+i of a stream takes the i-th number of each. Numbers are drawn in numpy batches aligned with
+the chunks of arrival times, so the same patient gets the same numbers in every variant
+however the simulation unfolds. A step visited again (a loop through `goto`) draws from a
+stream keyed by the patient and the visit, which keeps that independent of order too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from simpy.core import Environment
+
+from sim import streams
+from sim.arrivals import RateProfile, arrival_times
+from sim.distributions import Sampler
+
+NORMAL = 1
+"""SimPy's priority for ordinary events."""
+
+
+class Patient:
+    """One patient: who it is, where it is, what it holds, and its own random numbers.
+
+    A patient is also the SimPy event that wakes it up after a timed step: `callbacks` holds
+    the step to resume, so a timed step costs one scheduled event and no allocation.
+    """
+
+    __slots__ = ("callbacks", "stream", "index", "site", "attrs", "draws", "used", "revisits", "arrival", "counted", "since", "held")
+    _ok = True
+
+    def __init__(self, stream: int, index: int, site: int, attrs: tuple[Any, ...], draws: list[float], arrival: float, counted: bool):
+        self.callbacks: list[Callable[[Any], None]] | None = None
+        self.stream = stream
+        self.index = index
+        self.site = site
+        self.attrs = attrs
+        self.draws = draws
+        self.used = 0
+        self.revisits: dict[int, int] | None = None
+        self.arrival = arrival
+        self.counted = counted
+        self.since = arrival
+        self.held: list[Any] = []
+
+
+@dataclass(frozen=True)
+class DrawKey:
+    """One random quantity of a pathway: the step it belongs to and what it is for."""
+
+    step: str
+    purpose: str
+    sampler: Sampler | None
+    """Distribution of the quantity; None for a uniform draw on [0, 1)."""
+
+    def draw(self, generator: np.random.Generator, n: int) -> np.ndarray:
+        """n values of this quantity."""
+        return generator.random(n) if self.sampler is None else self.sampler.draw(generator, n)
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """How one attribute of a stream is drawn: its values and their cumulative probabilities."""
+
+    name: str
+    values: tuple[Any, ...]
+    cumulative: np.ndarray
+
+
+class StreamDraws:
+    """The named generators of one arrival stream in one replication."""
+
+    def __init__(self, seed: int, replication: int, stream: str, keys: list[DrawKey], attributes: list[AttributeSpec]):
+        self.seed, self.replication, self.stream = seed, replication, stream
+        self.keys = keys
+        self.generators = [streams.generator(seed, replication, "draw", stream, k.step, k.purpose) for k in keys]
+        self.attributes = attributes
+        self.attribute_generators = [streams.generator(seed, replication, "attribute", stream, a.name) for a in attributes]
+
+    def rows(self, n: int) -> tuple[list[list[float]], list[tuple[Any, ...]]]:
+        """The next n patients' numbers (one list per patient) and attribute values."""
+        if self.keys:
+            columns = [key.draw(g, n) for key, g in zip(self.keys, self.generators)]
+            draws = np.column_stack(columns).tolist()
+        else:
+            draws = [[] for _ in range(n)]
+        columns = []
+        for spec, g in zip(self.attributes, self.attribute_generators):
+            if len(spec.values) == 1:
+                columns.append([spec.values[0]] * n)
+            else:
+                picks = np.searchsorted(spec.cumulative, g.random(n), side="right")
+                picks = np.minimum(picks, len(spec.values) - 1)
+                columns.append([spec.values[k] for k in picks.tolist()])
+        attrs = list(zip(*columns)) if columns else [()] * n
+        return draws, attrs
+
+    def revisit(self, slot: int, patient: int, visit: int) -> float:
+        """The number of quantity `slot` for a patient's `visit`-th return to the same step."""
+        key = self.keys[slot]
+        g = streams.generator(self.seed, self.replication, "revisit", self.stream, key.step, key.purpose, patient, visit)
+        return float(key.draw(g, 1)[0])
+
+
+class ArrivalDriver:
+    """Creates the patients of one stream at their arrival times and starts their pathway.
+
+    It is a SimPy event too: it wakes itself at each arrival time.
+    """
+
+    __slots__ = ("callbacks", "env", "stream", "site", "draws", "start", "warmup", "_chunks", "_times", "_rows", "_attrs", "_pos", "created", "on_arrival")
+    _ok = True
+
+    def __init__(self, env: Environment, stream: int, site: int, profile: RateProfile, generator: np.random.Generator,
+                 draws: StreamDraws, start: Callable[[Patient], None], warmup: float, on_arrival: Callable[[Patient], None]):
+        self.callbacks: list[Callable[[Any], None]] | None = None
+        self.env, self.stream, self.site, self.draws, self.start, self.warmup = env, stream, site, draws, start, warmup
+        self.on_arrival = on_arrival
+        self._chunks: Iterator[np.ndarray] = arrival_times(profile, generator)
+        self._times: list[float] = []
+        self._rows: list[list[float]] = []
+        self._attrs: list[tuple[Any, ...]] = []
+        self._pos = 0
+        self.created = 0
+        """Patients created so far (the next patient's index)."""
+        self._schedule_next()
+
+    def _schedule_next(self) -> None:
+        if self._pos == len(self._times):
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return
+            self._times = chunk.tolist()
+            self._rows, self._attrs = self.draws.rows(len(self._times))
+            self._pos = 0
+        self.callbacks = [self._arrive]
+        self.env.schedule(self, NORMAL, self._times[self._pos] - self.env.now)
+
+    def _arrive(self, _: Any) -> None:
+        now = self.env.now
+        k = self._pos
+        patient = Patient(self.stream, self.created, self.site, self._attrs[k], self._rows[k], now, now >= self.warmup)
+        self._pos += 1
+        self.created += 1
+        self._schedule_next()
+        self.on_arrival(patient)
+        self.start(patient)

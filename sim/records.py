@@ -1,0 +1,146 @@
+"""Compact records of one replication: appended to in the hot loop, no statistics computed here.
+
+Waits and stays go to `array('d')` (8 bytes each). A resource's state (busy, queue, capacity)
+is a step function logged as it changes and folded every few thousand changes into running
+integrals with numpy, so memory stays flat however long the horizon.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+
+import numpy as np
+
+FOLD_EVERY = 16384
+"""State changes kept before they are folded into the integrals."""
+
+SIGNALS = ("busy", "capacity", "ratio", "open", "full", "queue")
+"""Integrated signals of a resource: busy units, capacity in force, busy/capacity where open,
+open time (capacity > 0), full time (busy >= capacity > 0), patients waiting; then one
+signal per occupancy threshold: open time with busy/capacity below it."""
+
+
+class StateLog:
+    """The step function of a resource's (busy, queue, capacity), integrated over time.
+
+    Integrals are kept at every hour boundary of the run and at the end of the warm-up, so
+    that any window (the measured period, or each hour for the occupancy table) is a
+    difference of two values.
+    """
+
+    __slots__ = ("_t", "_busy", "_queue", "_cap", "hours", "at_hours", "_integral", "_t0", "_state", "warmup", "end",
+                 "peak", "queue_max", "thresholds")
+
+    def __init__(self, warmup: float, end: float, busy: int, queue: int, capacity: int, thresholds: tuple[float, ...] = ()):
+        self.warmup, self.end, self.thresholds = warmup, end, thresholds
+        self.hours = np.union1d(np.arange(0.0, end, 60.0), [warmup, end])
+        width = len(SIGNALS) + len(thresholds)
+        self.at_hours = np.full((len(self.hours), width), np.nan)
+        self._integral = np.zeros(width)
+        self._t0, self._state = 0.0, (busy, queue, capacity)
+        self._t: list[float] = []
+        self._busy: list[int] = []
+        self._queue: list[int] = []
+        self._cap: list[int] = []
+        self.peak = busy if warmup <= 0 else 0
+        self.queue_max = queue if warmup <= 0 else 0
+
+    def record(self, t: float, busy: int, queue: int, capacity: int) -> None:
+        """The state from time t on (the hot path: four appends)."""
+        self._t.append(t)
+        self._busy.append(busy)
+        self._queue.append(queue)
+        self._cap.append(capacity)
+        if len(self._t) >= FOLD_EVERY:
+            self._fold()
+
+    def _fold(self, until: float | None = None) -> None:
+        """Integrate the logged changes (and the state in force until `until`)."""
+        times = np.asarray([self._t0, *self._t], dtype=float)
+        busy = np.asarray([self._state[0], *self._busy], dtype=float)
+        queue = np.asarray([self._state[1], *self._queue], dtype=float)
+        cap = np.asarray([self._state[2], *self._cap], dtype=float)
+        stop = times[-1] if until is None else until
+        ends = np.append(times[1:], stop)
+        open_ = cap > 0
+        ratio = np.divide(busy, cap, out=np.zeros_like(busy), where=open_)
+        values = np.column_stack([
+            busy,
+            cap,
+            ratio,
+            open_.astype(float),
+            (open_ & (busy >= cap)).astype(float),
+            queue,
+            *[(open_ & (ratio < x)).astype(float) for x in self.thresholds],
+        ])
+        lengths = ends - times
+        width = values.shape[1]
+        cumulative = self._integral + np.vstack([np.zeros(width), np.cumsum(values * lengths[:, None], axis=0)])
+        knots = np.append(times, stop)
+        inside = (self.hours >= knots[0]) & (self.hours <= knots[-1])
+        for j in range(width):
+            self.at_hours[inside, j] = np.interp(self.hours[inside], knots, cumulative[:, j])
+        measured = (ends > self.warmup) & (times < self.end) & (lengths > 0)
+        if measured.any():
+            self.peak = max(self.peak, int(busy[measured].max()))
+            self.queue_max = max(self.queue_max, int(queue[measured].max()))
+        self._integral = cumulative[-1]
+        if until is None:
+            self._t0, self._state = float(times[-1]), (int(busy[-1]), int(queue[-1]), int(cap[-1]))
+        else:
+            self._t0 = until
+        self._t.clear()
+        self._busy.clear()
+        self._queue.clear()
+        self._cap.clear()
+
+    def close(self) -> None:
+        """Integrate up to the end of the run; call once, after the last record."""
+        self._fold(until=self.end)
+
+    def integral(self, t0: float, t1: float) -> np.ndarray:
+        """Integrals of every signal from t0 to t1 (hour boundaries or the warm-up end, after `close`)."""
+        i0, i1 = np.searchsorted(self.hours, [t0, t1])
+        return self.at_hours[i1] - self.at_hours[i0]
+
+    def hourly(self) -> np.ndarray:
+        """Integrals of every signal over each whole hour of the measured period (rows = hours)."""
+        start = np.searchsorted(self.hours, self.warmup)
+        return np.diff(self.at_hours[start:], axis=0)
+
+
+@dataclass
+class WaitRecord:
+    """Waits at one named step, in minutes, of patients counted (arrived after warm-up)."""
+
+    waits: array = field(default_factory=lambda: array("d"))
+    left: int = 0
+    """How many of those waits ended with the patient leaving unseen."""
+
+
+@dataclass
+class StreamRecord:
+    """Counts and times in system of the counted patients of one arrival stream."""
+
+    arrivals: int = 0
+    departed: int = 0
+    left_unseen: int = 0
+    stays: array = field(default_factory=lambda: array("d"))
+
+
+@dataclass
+class TransferRecord:
+    """Transfers between two sites: departure times and transport durations (minutes)."""
+
+    times: array = field(default_factory=lambda: array("d"))
+    durations: array = field(default_factory=lambda: array("d"))
+
+
+@dataclass
+class BookingRecord:
+    """Access delays (request to appointment, minutes) at one `book` step."""
+
+    delays: array = field(default_factory=lambda: array("d"))
+    forced: int = 0
+    """Urgent requests squeezed in beyond the free slots."""

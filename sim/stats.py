@@ -1,0 +1,74 @@
+"""Statistics of one replication, computed after the run from its compact records.
+
+Rows are tidy: (metric, scope, stat, value, unit), with the names of SPEC section 6. Only
+patients that arrived after the warm-up count; time-weighted measures integrate from the end
+of the warm-up to the end of the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.records import SIGNALS, StateLog
+
+MINUTES_PER_DAY = 1440.0
+
+Row = tuple[str, str, str, float, str]
+"""(metric, scope, stat, value, unit)."""
+
+_COL = {name: k for k, name in enumerate(SIGNALS)}
+
+
+@dataclass(frozen=True)
+class HourlyOccupancy:
+    """Busy units and capacity in force, averaged over each hour of the measured period."""
+
+    busy: np.ndarray
+    capacity: np.ndarray
+
+
+def distribution_rows(metric: str, scope: str, values: np.ndarray, unit: str, scale: float = 1.0,
+                      target: float | None = None, with_max: bool = True) -> list[Row]:
+    """Mean, percentiles, max, count and the share within `target` of a sample (NaN when empty)."""
+    x = np.asarray(values, dtype=float) / scale
+    empty = x.size == 0
+    rows = [
+        (metric, scope, "mean", float("nan") if empty else float(x.mean()), unit),
+        *[(metric, scope, f"p{q}", float("nan") if empty else float(np.percentile(x, q)), unit) for q in (50, 90, 95)],
+    ]
+    if with_max:
+        rows.append((metric, scope, "max", float("nan") if empty else float(x.max()), unit))
+    rows.append((metric, scope, "count", float(x.size), "patients"))
+    if target is not None:
+        rows.append((metric, scope, "within_target", float("nan") if empty else float(np.mean(x <= target / scale)), "share"))
+    return rows
+
+
+def resource_rows(scope: str, log: StateLog, thresholds: dict[float, int]) -> list[Row]:
+    """Occupancy, utilisation and queue of one resource over the measured period."""
+    total = log.integral(log.warmup, log.end)
+    length = log.end - log.warmup
+    open_time = total[_COL["open"]]
+    occupancy = total[_COL["ratio"]] / open_time if open_time > 0 else float("nan")
+    utilisation = total[_COL["busy"]] / total[_COL["capacity"]] if total[_COL["capacity"]] > 0 else float("nan")
+    rows = [
+        ("occupancy", scope, "mean", occupancy, "share"),
+        ("occupancy", scope, "peak", float(log.peak), "units"),
+        ("occupancy", scope, "full_share", total[_COL["full"]] / open_time if open_time > 0 else float("nan"), "share"),
+        ("utilisation", scope, "mean", utilisation, "share"),
+        ("queue", scope, "mean", total[_COL["queue"]] / length, "patients"),
+        ("queue", scope, "max", float(log.queue_max), "patients"),
+    ]
+    for column in thresholds.values():
+        share = total[len(SIGNALS) + column] / open_time if open_time > 0 else float("nan")
+        rows.append(("occupancy", scope, "within_target", share, "share"))
+    return [(m, s, stat, float(v), u) for m, s, stat, v, u in rows]
+
+
+def hourly_occupancy(log: StateLog) -> HourlyOccupancy:
+    """Mean busy units and capacity in force per hour of the measured period."""
+    hours = log.hourly()
+    lengths = np.diff(log.hours[np.searchsorted(log.hours, log.warmup):])
+    return HourlyOccupancy(hours[:, _COL["busy"]] / lengths, hours[:, _COL["capacity"]] / lengths)
