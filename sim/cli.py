@@ -9,11 +9,27 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from pathlib import Path
+
 from sim import __version__, bundled
 from sim.errors import ScenarioError
 from sim.loader import load_file
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -49,6 +65,64 @@ def _list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _progress(total: int, quiet: bool):
+    """A rich progress bar on a terminal, nothing otherwise."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("left"), TimeRemainingColumn(), transient=True)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import time
+
+    from sim import compare, runner
+    from sim.experiment import default_workers
+    from sim.results import ResultsExist
+
+    options = runner.RunOptions(
+        replications=args.replications,
+        seed=args.seed,
+        variants=tuple(v for v in args.variants.split(",") if v) if args.variants else None,
+        out=Path(args.out) if args.out else None,
+        workers=args.workers or default_workers(),
+        force=args.force,
+        command=["coopsim", *sys.argv[1:]],
+    )
+    plan = runner.plan(bundled.resolve(args.scenario), options)
+    started = time.perf_counter()
+    progress = _progress(plan.tasks, args.quiet)
+    try:
+        if progress is None:
+            folder = runner.execute(plan, options)
+        else:
+            with progress:
+                bar = progress.add_task(f"{plan.loaded.base.name}", total=plan.tasks)
+                folder = runner.execute(plan, options, on_done=lambda task: progress.advance(bar))
+    except ResultsExist as err:
+        print(f"coopsim: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    wall = time.perf_counter() - started
+    if not args.quiet:
+        compare.print_table(folder)
+    print(f"{plan.tasks} tasks ({len(plan.variants)} variants x {plan.replications} replications) in {wall:.1f}s "
+          f"on {options.workers} worker{'s' if options.workers != 1 else ''}: {folder}")
+    return EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from sim import compare
+
+    try:
+        compare.print_table(Path(args.results))
+    except compare.NotAResultsFolder as err:
+        print(f"coopsim: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="coopsim", description="Simulate patient flows between cooperating hospitals.")
@@ -59,6 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check scenario files; exit 2 with every problem found")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     validate.set_defaults(handler=_validate)
+
+    run = commands.add_parser("run", help="run every variant and replication; write the results folder")
+    run.add_argument("scenario", metavar="SCENARIO")
+    run.add_argument("--replications", type=_positive, help="replications (default: the scenario's run.replications)")
+    run.add_argument("--seed", type=_non_negative, help="root seed (default: the scenario's run.seed)")
+    run.add_argument("--variants", help="comma-separated variants to run (the baseline always runs)")
+    run.add_argument("--out", help="results folder (default: results/<scenario file name>)")
+    run.add_argument("--workers", type=_positive, help="worker processes (default: all cores)")
+    run.add_argument("--force", action="store_true", help="replace an existing results folder")
+    run.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    run.set_defaults(handler=_run)
+
+    compare_cmd = commands.add_parser("compare", help="print the variant comparison table of a results folder")
+    compare_cmd.add_argument("results", metavar="RESULTS_DIR")
+    compare_cmd.set_defaults(handler=_compare)
 
     schema_cmd = commands.add_parser("schema", help="print the JSON Schema of the scenario language")
     schema_cmd.set_defaults(handler=_schema)

@@ -1,0 +1,145 @@
+"""The variant comparison table, read from a results folder alone.
+
+For each key metric: the baseline mean with its 95% interval, then for each variant the
+paired difference with its interval, marked `*` where the interval excludes 0 and coloured
+by whether the change is better or worse.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+LOWER_IS_BETTER = {"wait", "access_delay", "time_in_system", "occupancy", "utilisation", "queue", "transfers", "patients"}
+"""Metrics where a decrease is an improvement (except the stats listed in HIGHER_STATS)."""
+HIGHER_STATS = {"within_target"}
+HIGHER_SCOPES = {"departed", "throughput"}
+
+MAX_RESOURCES = 8
+"""Resources shown in the table, the busiest first (every resource is in summary.csv)."""
+
+
+class NotAResultsFolder(ValueError):
+    """A folder that does not hold coopsim results of a known format."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One metric of the table: its label and the cells of the baseline and of each variant."""
+
+    key: tuple[str, str, str]
+    label: str
+    unit: str
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """Rows of a CSV file as dicts of strings."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load_results(folder: Path) -> tuple[dict, list[dict[str, str]], list[dict[str, str]]]:
+    """The manifest, summary rows and comparison rows of a results folder."""
+    folder = Path(folder)
+    manifest_path = folder / "manifest.json"
+    if not folder.is_dir() or not manifest_path.exists():
+        raise NotAResultsFolder(f"{folder} is not a coopsim results folder (no manifest.json)")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise NotAResultsFolder(f"{manifest_path} cannot be read: {err}") from None
+    if manifest.get("format") != 1:
+        raise NotAResultsFolder(f"{folder} was written by an incompatible coopsim (results format {manifest.get('format')!r}, expected 1)")
+    for name in ("summary.csv", "comparison.csv"):
+        if not (folder / name).exists():
+            raise NotAResultsFolder(f"{folder} has no {name}")
+    return manifest, read_csv(folder / "summary.csv"), read_csv(folder / "comparison.csv")
+
+
+def key_lines(summary: list[dict[str, str]], baseline: str) -> list[Line]:
+    """The key metrics, in reading order: each wait and access delay, stays, resources, counts."""
+    base = {(r["metric"], r["scope"], r["stat"]): r for r in summary if r["variant"] == baseline and r["mean"] != ""}
+    lines = []
+    for metric, stats_ in (("wait", ("mean", "p90", "within_target")), ("access_delay", ("mean", "p90", "within_target")),
+                           ("time_in_system", ("mean",))):
+        for scope in sorted({s for m, s, _ in base if m == metric}):
+            lines += [Line((metric, scope, st), f"{scope} {metric.replace('_', ' ')} {st.replace('_', ' ')}", base[(metric, scope, st)]["unit"])
+                      for st in stats_ if (metric, scope, st) in base]
+    occupancy = sorted((r for k, r in base.items() if k[0] == "occupancy" and k[2] == "mean"), key=lambda r: -float(r["mean"]))
+    for r in occupancy[:MAX_RESOURCES]:
+        lines.append(Line(("occupancy", r["scope"], "mean"), f"{r['scope']} occupancy", r["unit"]))
+        if ("occupancy", r["scope"], "within_target") in base:
+            lines.append(Line(("occupancy", r["scope"], "within_target"), f"{r['scope']} occupancy within target", "share"))
+    for scope in ("left_unseen", "still_inside"):
+        lines.append(Line(("patients", scope, "count"), f"patients {scope.replace('_', ' ')}", "patients"))
+    if any(r["metric"] == "transfers" and r["scope"] == "all" and r["stat"] == "count" and r["mean"] not in ("", "0") for r in summary):
+        lines.append(Line(("transfers", "all", "count"), "transfers", "patients"))
+    return lines
+
+
+def _number(text: str) -> float:
+    return float(text) if text != "" else math.nan
+
+
+def fmt(x: float) -> str:
+    """Three significant digits, no scientific notation for ordinary magnitudes."""
+    if math.isnan(x):
+        return "–"
+    if x == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(x)))
+    return f"{x:.{max(0, 2 - magnitude)}f}" if -4 < magnitude < 7 else f"{x:.3g}"
+
+
+def better(metric: str, scope: str, stat: str, diff: float) -> bool:
+    """Whether a positive or negative difference is an improvement for this metric."""
+    higher = stat in HIGHER_STATS or scope in HIGHER_SCOPES or metric == "throughput"
+    return diff > 0 if higher else diff < 0
+
+
+def build_table(folder: Path) -> Table:
+    """The comparison table of a results folder."""
+    manifest, summary, comparison = load_results(folder)
+    baseline = manifest["baseline"]
+    variants = [v for v in manifest["variants"] if v != baseline]
+    base = {(r["metric"], r["scope"], r["stat"]): r for r in summary if r["variant"] == baseline}
+    diffs = {(r["variant"], r["metric"], r["scope"], r["stat"]): r for r in comparison}
+    n = manifest["replications"]
+    table = Table(title=f"{manifest['scenario']['file']}: {n} replications, 95% intervals; Δ = variant − {baseline} (paired)",
+                  title_justify="left")
+    table.add_column("metric")
+    table.add_column(f"{baseline}", justify="right")
+    for v in variants:
+        table.add_column(f"Δ {v}", justify="right")
+    for line in key_lines(summary, baseline):
+        row = base.get(line.key)
+        if row is None:
+            continue
+        cells = [f"{line.label} ({line.unit})", f"{fmt(_number(row['mean']))} [{fmt(_number(row['ci_low']))}, {fmt(_number(row['ci_high']))}]"]
+        for v in variants:
+            d = diffs.get((v, *line.key))
+            if d is None or d["diff_mean"] == "":
+                cells.append("–")
+                continue
+            mean, low, high = _number(d["diff_mean"]), _number(d["ci_low"]), _number(d["ci_high"])
+            significant = low > 0 or high < 0
+            text = f"{mean:+.3g} [{fmt(low)}, {fmt(high)}]{'*' if significant else ' '}"
+            style = ("green" if better(*line.key, mean) else "red") if significant else ""
+            cells.append(f"[{style}]{text}[/{style}]" if style else text)
+        table.add_row(*cells)
+    table.caption = "* the interval excludes 0 (green: better, red: worse)"
+    table.caption_justify = "left"
+    return table
+
+
+def print_table(folder: Path, console: Console | None = None) -> None:
+    """Print the comparison table of a results folder."""
+    console = console or Console(width=None if sys.stdout.isatty() else 200)
+    console.print(build_table(folder))

@@ -1,0 +1,104 @@
+"""Experiments: every (variant, replication) task of a scenario, run by an executor.
+
+A task's result depends only on its variant's scenario, its replication number and the
+seed, so results are the same whatever the number of workers and the order in which tasks
+finish; they are gathered by task, never by completion order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sim import schema
+from sim.engine import ReplicationResult, simulate
+from sim.loader import LoadedScenario
+
+
+@dataclass(frozen=True, order=True)
+class Task:
+    """One replication of one variant."""
+
+    variant: str
+    replication: int
+
+
+class Executor(Protocol):
+    """Runs tasks and yields each (task, result) as it finishes, in any order."""
+
+    def run(self, scenarios: dict[str, schema.Scenario], tasks: Sequence[Task], seed: int) -> Iterator[tuple[Task, ReplicationResult]]:
+        """Results of `tasks`, as they finish."""
+        ...
+
+
+class SerialExecutor:
+    """Runs every task in this process, one after the other."""
+
+    def run(self, scenarios: dict[str, schema.Scenario], tasks: Sequence[Task], seed: int) -> Iterator[tuple[Task, ReplicationResult]]:
+        for task in tasks:
+            yield task, simulate(scenarios[task.variant], task.replication, seed)
+
+
+_WORKER_SCENARIOS: dict[str, schema.Scenario] = {}
+_WORKER_SEED = 0
+
+
+def _init_worker(scenarios: dict[str, schema.Scenario], seed: int) -> None:
+    """Receive the scenarios once per worker; Ctrl-C is the parent's to handle."""
+    global _WORKER_SCENARIOS, _WORKER_SEED
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_SCENARIOS, _WORKER_SEED = scenarios, seed
+
+
+def _run_task(task: Task) -> tuple[Task, ReplicationResult]:
+    return task, simulate(_WORKER_SCENARIOS[task.variant], task.replication, _WORKER_SEED)
+
+
+class ProcessExecutor:
+    """Runs tasks on a pool of local worker processes (started fresh, not forked)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+
+    def run(self, scenarios: dict[str, schema.Scenario], tasks: Sequence[Task], seed: int) -> Iterator[tuple[Task, ReplicationResult]]:
+        context = multiprocessing.get_context("spawn")
+        pool = context.Pool(min(self.workers, len(tasks)) or 1, _init_worker, (scenarios, seed))
+        try:
+            yield from pool.imap_unordered(_run_task, tasks)
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def executor_for(workers: int) -> Executor:
+    """The local executor for a number of workers (1 runs in this process)."""
+    return SerialExecutor() if workers <= 1 else ProcessExecutor(workers)
+
+
+def tasks_for(variants: Sequence[str], replications: range) -> list[Task]:
+    """Every task, replication-major so that early results cover every variant."""
+    return [Task(v, r) for r in replications for v in variants]
+
+
+def run_tasks(loaded: LoadedScenario, variants: Sequence[str], replications: range, seed: int, executor: Executor,
+              on_done: Callable[[Task], None] | None = None) -> dict[Task, ReplicationResult]:
+    """Run the tasks of the chosen variants and replications; results keyed by task."""
+    scenarios = {name: loaded.variant(name).scenario for name in variants}
+    results: dict[Task, ReplicationResult] = {}
+    for task, result in executor.run(scenarios, tasks_for(variants, replications), seed):
+        results[task] = result
+        if on_done is not None:
+            on_done(task)
+    return dict(sorted(results.items()))

@@ -1,0 +1,98 @@
+"""A whole run: load a scenario, run its tasks, build the tables, write the results folder."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim import results as rf
+from sim import tables
+from sim.errors import Problem, ScenarioError
+from sim.experiment import Task, executor_for, run_tasks
+from sim.loader import LoadedScenario, load_file
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the command line may change about a run."""
+
+    replications: int | None = None
+    seed: int | None = None
+    variants: tuple[str, ...] | None = None
+    out: Path | None = None
+    workers: int = 1
+    force: bool = False
+    command: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The tasks a run will do."""
+
+    loaded: LoadedScenario
+    variants: tuple[str, ...]
+    replications: int
+    seed: int
+    out: Path
+
+    @property
+    def tasks(self) -> int:
+        """How many (variant, replication) tasks."""
+        return len(self.variants) * self.replications
+
+
+def plan(path: Path, options: RunOptions) -> Plan:
+    """Load the scenario and decide variants, replications, seed and output folder."""
+    loaded = load_file(path)
+    variants = loaded.names
+    if options.variants:
+        unknown = [v for v in options.variants if v not in loaded.names]
+        if unknown:
+            raise ScenarioError([Problem(str(path), 0, 0, "", f"--variants: unknown variant {', '.join(unknown)} (variants: {', '.join(loaded.names)})")])
+        chosen = set(options.variants) | {loaded.baseline}
+        variants = tuple(v for v in loaded.names if v in chosen)
+    replications = options.replications or loaded.base.run.replications
+    seed = options.seed if options.seed is not None else loaded.base.run.seed
+    out = options.out or Path("results") / Path(path).stem
+    return Plan(loaded, variants, replications, seed, out)
+
+
+def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall: float) -> dict[str, str]:
+    """Every file of the results folder, as text."""
+    loaded = plan_.loaded
+    grouped = tables.by_variant(results)
+    params = {v: loaded.variant(v).params for v in plan_.variants}
+    columns = tables.param_columns(list(params.values()))
+    pad = {v: {c: params[v].get(c, "") for c in columns} for v in plan_.variants}
+    replication_rows, summary_rows, comparison_rows, occupancy_rows = [], [], [], []
+    for v in plan_.variants:
+        replication_rows += tables.replication_rows(v, pad[v], grouped[v])
+        summary_rows += tables.summary_rows(v, pad[v], grouped[v])
+        occupancy_rows += tables.occupancy_rows(v, pad[v], grouped[v])
+        if v != loaded.baseline:
+            comparison_rows += tables.comparison_rows(v, loaded.baseline, pad[v], grouped[v], grouped[loaded.baseline])
+    head = ["variant", *columns]
+    manifest = rf.manifest(loaded.path, loaded.sha256, plan_.seed, plan_.replications, list(plan_.variants), loaded.baseline,
+                           params, options.command, wall, options.workers)
+    return {
+        "manifest.json": json.dumps(manifest, indent=2) + "\n",
+        "scenario.resolved.yaml": rf.resolved_yaml({v: loaded.variant(v).data for v in plan_.variants}),
+        "replications.csv": rf.csv_text(replication_rows, head + tables.REPLICATION_COLUMNS),
+        "summary.csv": rf.csv_text(summary_rows, head + tables.SUMMARY_COLUMNS),
+        "comparison.csv": rf.csv_text(comparison_rows, ["variant", "baseline", *columns] + tables.COMPARISON_COLUMNS),
+        "occupancy.csv": rf.csv_text(occupancy_rows, head + tables.OCCUPANCY_COLUMNS, digits=6),
+    }
+
+
+def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | None = None) -> Path:
+    """Run every task of the plan and write the results folder; its path."""
+    if plan_.out.exists() and not options.force:
+        raise rf.ResultsExist(f"{plan_.out} exists: choose another --out or pass --force to replace it")
+    started = time.perf_counter()
+    results = run_tasks(plan_.loaded, plan_.variants, range(plan_.replications), plan_.seed, executor_for(options.workers), on_done)
+    files = build_files(plan_, results, options, time.perf_counter() - started)
+    return rf.write_folder(plan_.out, files, force=options.force)

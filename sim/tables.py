@@ -1,0 +1,114 @@
+"""The tidy tables of an experiment, built from its replication results.
+
+Every table is a list of dict rows with fixed columns (SPEC section 6); sweep parameters
+add one column each, after `variant`. Rows come in a fixed order, so that writing them
+gives the same bytes for the same results.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from sim.engine import ReplicationResult
+from sim.experiment import Task
+from sim.summary import paired_interval, t_interval
+
+Key = tuple[str, str, str, str]
+"""(metric, scope, stat, unit)."""
+
+REPLICATION_COLUMNS = ["replication", "metric", "scope", "stat", "value", "unit"]
+SUMMARY_COLUMNS = ["metric", "scope", "stat", "unit", "mean", "sd", "ci_low", "ci_high", "n"]
+COMPARISON_COLUMNS = ["metric", "scope", "stat", "unit", "diff_mean", "ci_low", "ci_high", "n"]
+OCCUPANCY_COLUMNS = ["resource", "hour", "busy_mean", "capacity_mean", "occupancy_mean", "occupancy_p5", "occupancy_p95"]
+
+
+def by_variant(results: dict[Task, ReplicationResult]) -> dict[str, list[ReplicationResult]]:
+    """Results grouped by variant, in replication order."""
+    grouped: dict[str, list[ReplicationResult]] = defaultdict(list)
+    for task in sorted(results):
+        grouped[task.variant].append(results[task])
+    return dict(grouped)
+
+
+def values(results: list[ReplicationResult]) -> dict[Key, list[float]]:
+    """Each statistic's value per replication (NaN where a replication lacks it)."""
+    table: dict[Key, list[float]] = {}
+    for k, result in enumerate(results):
+        for metric, scope, stat, value, unit in result.rows:
+            table.setdefault((metric, scope, stat, unit), [float("nan")] * len(results))[k] = value
+    return table
+
+
+def replication_rows(variant: str, params: dict[str, Any], results: list[ReplicationResult]) -> list[dict[str, Any]]:
+    """replications.csv rows of one variant."""
+    head = {"variant": variant, **params}
+    return [
+        {**head, "replication": r.replication, "metric": m, "scope": s, "stat": st, "value": v, "unit": u}
+        for r in results
+        for m, s, st, v, u in r.rows
+    ]
+
+
+def summary_rows(variant: str, params: dict[str, Any], results: list[ReplicationResult]) -> list[dict[str, Any]]:
+    """summary.csv rows of one variant: mean, sd and 95% interval across replications."""
+    rows = []
+    for (metric, scope, stat, unit), xs in values(results).items():
+        interval = t_interval(xs)
+        rows.append({"variant": variant, **params, "metric": metric, "scope": scope, "stat": stat, "unit": unit,
+                     "mean": interval.mean, "sd": interval.sd, "ci_low": interval.low, "ci_high": interval.high, "n": interval.n})
+    return rows
+
+
+def comparison_rows(variant: str, baseline: str, params: dict[str, Any], results: list[ReplicationResult],
+                    reference: list[ReplicationResult]) -> list[dict[str, Any]]:
+    """comparison.csv rows: the paired difference variant − baseline, replication by replication."""
+    mine, theirs = values(results), values(reference)
+    by_rep = {r.replication: k for k, r in enumerate(reference)}
+    order = [by_rep.get(r.replication) for r in results]
+    rows = []
+    for key, xs in mine.items():
+        if key not in theirs:
+            continue
+        base = [theirs[key][k] if k is not None else float("nan") for k in order]
+        interval = paired_interval(xs, base)
+        metric, scope, stat, unit = key
+        rows.append({"variant": variant, "baseline": baseline, **params, "metric": metric, "scope": scope, "stat": stat,
+                     "unit": unit, "diff_mean": interval.mean, "ci_low": interval.low, "ci_high": interval.high, "n": interval.n})
+    return rows
+
+
+def occupancy_rows(variant: str, params: dict[str, Any], results: list[ReplicationResult]) -> list[dict[str, Any]]:
+    """occupancy.csv rows: per resource and hour of the measured period, across replications."""
+    rows = []
+    resources = sorted(results[0].hourly) if results else []
+    for resource in resources:
+        busy = np.vstack([r.hourly[resource].busy for r in results])
+        capacity = np.vstack([r.hourly[resource].capacity for r in results])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            occupancy = np.where(capacity > 0, busy / np.where(capacity > 0, capacity, 1), np.nan)
+        finite = np.isfinite(occupancy).any(axis=0)
+        p5 = np.full(occupancy.shape[1], np.nan)
+        p95 = np.full(occupancy.shape[1], np.nan)
+        mean = np.full(occupancy.shape[1], np.nan)
+        if finite.any():
+            p5[finite] = np.nanpercentile(occupancy[:, finite], 5, axis=0)
+            p95[finite] = np.nanpercentile(occupancy[:, finite], 95, axis=0)
+            mean[finite] = np.nanmean(occupancy[:, finite], axis=0)
+        busy_mean, capacity_mean = busy.mean(axis=0), capacity.mean(axis=0)
+        for hour in range(occupancy.shape[1]):
+            rows.append({"variant": variant, **params, "resource": resource, "hour": hour, "busy_mean": busy_mean[hour],
+                         "capacity_mean": capacity_mean[hour], "occupancy_mean": mean[hour],
+                         "occupancy_p5": p5[hour], "occupancy_p95": p95[hour]})
+    return rows
+
+
+def param_columns(params: Sequence[dict[str, Any]]) -> list[str]:
+    """The sweep parameter columns, in first-seen order."""
+    columns: list[str] = []
+    for p in params:
+        columns += [k for k in p if k not in columns]
+    return columns
