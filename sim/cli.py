@@ -25,6 +25,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1, e.g. 0.05")
+    return value
+
+
 def _non_negative(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -89,6 +96,8 @@ def _run(args: argparse.Namespace) -> int:
         out=Path(args.out) if args.out else None,
         workers=args.workers or default_workers(),
         force=args.force,
+        precision=args.precision,
+        max_replications=args.max_replications,
         command=["coopsim", *sys.argv[1:]],
     )
     plan = runner.plan(bundled.resolve(args.scenario), options)
@@ -100,15 +109,39 @@ def _run(args: argparse.Namespace) -> int:
         else:
             with progress:
                 bar = progress.add_task(f"{plan.loaded.base.name}", total=plan.tasks)
-                folder = runner.execute(plan, options, on_done=lambda task: progress.advance(bar))
+                folder = runner.execute(plan, options, on_done=lambda task: progress.advance(bar),
+                                        on_more=lambda n: progress.update(bar, total=progress.tasks[0].total + n))
     except ResultsExist as err:
         print(f"coopsim: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     wall = time.perf_counter() - started
     if not args.quiet:
         compare.print_table(folder)
-    print(f"{plan.tasks} tasks ({len(plan.variants)} variants x {plan.replications} replications) in {wall:.1f}s "
+        compare.print_advice(folder)
+    replications = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["replications"]
+    tasks = len(plan.variants) * replications
+    print(f"{tasks} tasks ({len(plan.variants)} variants x {replications} replications) in {wall:.1f}s "
           f"on {options.workers} worker{'s' if options.workers != 1 else ''}: {folder}")
+    return EXIT_OK
+
+
+def _warmup(args: argparse.Namespace) -> int:
+    from sim import warmup
+
+    loaded = load_file(bundled.resolve(args.scenario))
+    variant = args.variant or loaded.baseline
+    if variant not in loaded.names:
+        print(f"coopsim: unknown variant '{variant}' (variants: {', '.join(loaded.names)})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    scenario = loaded.variant(variant).scenario
+    advice = warmup.analyse(scenario, args.replications, scenario.run.seed if args.seed is None else args.seed)
+    print(f"warm-up analysis of '{variant}': {advice.replications} replications from an empty system, MSER-5 on daily means")
+    width = max(len(s.name) for s in advice.series) if advice.series else 10
+    for s in advice.series:
+        print(f"  {s.name:<{width}}  {s.truncation_days:>4} d  {warmup.sparkline(s.daily, s.truncation_days)}")
+    print(f"recommended warm-up: {advice.days}d (the scenario has {advice.configured_days:g}d)")
+    if args.plot:
+        print(f"plot: {warmup.plot(advice, Path(args.plot))}")
     return EXIT_OK
 
 
@@ -143,7 +176,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive, help="worker processes (default: all cores)")
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    run.add_argument("--precision", type=_share, default=0.05,
+                     help="target relative half-width of key metrics' 95%% intervals, for the advice (default 0.05)")
+    run.add_argument("--max-replications", type=_positive,
+                     help="add replications until --precision is reached for every key metric, up to this many")
     run.set_defaults(handler=_run)
+
+    warm = commands.add_parser("warmup", help="recommend a warm-up length (MSER-5 on occupancy and waits)")
+    warm.add_argument("scenario", metavar="SCENARIO")
+    warm.add_argument("--variant", help="variant to analyse (default: the baseline)")
+    warm.add_argument("--replications", type=_positive, default=5, help="replications averaged (default 5)")
+    warm.add_argument("--seed", type=_non_negative, help="root seed (default: the scenario's run.seed)")
+    warm.add_argument("--plot", help="write a PNG of Welch's moving averages to this file")
+    warm.set_defaults(handler=_warmup)
 
     compare_cmd = commands.add_parser("compare", help="print the variant comparison table of a results folder")
     compare_cmd.add_argument("results", metavar="RESULTS_DIR")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 
 from sim import results as rf
 from sim import tables
+from sim.advice import ADVICE_STATS, INITIAL_REPLICATIONS, LOOK_AHEAD, advise, look_ahead, solution
 from sim.errors import Problem, ScenarioError
 from sim.experiment import Task, executor_for, run_tasks
 from sim.loader import LoadedScenario, load_file
@@ -26,6 +28,8 @@ class RunOptions:
     out: Path | None = None
     workers: int = 1
     force: bool = False
+    precision: float = 0.05
+    max_replications: int | None = None
     command: list[str] = field(default_factory=list)
 
 
@@ -61,6 +65,24 @@ def plan(path: Path, options: RunOptions) -> Plan:
     return Plan(loaded, variants, replications, seed, out)
 
 
+def adaptive_count(values_by_variant: dict[str, dict[Any, list[float]]], precision: float, limit: int) -> int | None:
+    """Replications the replications algorithm settles on, given the values so far (None: run more).
+
+    Every key metric of every variant needs a confirmed solution n; the count is the largest
+    n plus its look-ahead, so it depends only on the values, never on how they were batched.
+    """
+    needed = INITIAL_REPLICATIONS
+    for table in values_by_variant.values():
+        for (metric, scope, stat, unit), xs in table.items():
+            if (metric, stat) not in ADVICE_STATS:
+                continue
+            n = solution(xs, precision)
+            if n is None:
+                return None if len(xs) < limit else limit
+            needed = max(needed, n + look_ahead(LOOK_AHEAD, n))
+    return min(needed, limit)
+
+
 def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall: float) -> dict[str, str]:
     """Every file of the results folder, as text."""
     loaded = plan_.loaded
@@ -76,8 +98,17 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
         if v != loaded.baseline:
             comparison_rows += tables.comparison_rows(v, loaded.baseline, pad[v], grouped[v], grouped[loaded.baseline])
     head = ["variant", *columns]
-    manifest = rf.manifest(loaded.path, loaded.sha256, plan_.seed, plan_.replications, list(plan_.variants), loaded.baseline,
+    replications = len(next(iter(grouped.values())))
+    manifest = rf.manifest(loaded.path, loaded.sha256, plan_.seed, replications, list(plan_.variants), loaded.baseline,
                            params, options.command, wall, options.workers)
+    advice = advise({v: tables.values(grouped[v]) for v in plan_.variants}, options.precision)
+    manifest["replication_advice"] = {
+        "precision": options.precision,
+        "adaptive": options.max_replications is not None,
+        "metrics": [{"variant": a.variant, "metric": a.metric, "scope": a.scope, "stat": a.stat, "mean": a.mean,
+                     "relative_half_width": None if not math.isfinite(a.relative_half_width) else a.relative_half_width,
+                     "replications_needed": a.needed} for a in advice],
+    }
     return {
         "manifest.json": json.dumps(manifest, indent=2) + "\n",
         "scenario.resolved.yaml": rf.resolved_yaml({v: loaded.variant(v).data for v in plan_.variants}),
@@ -88,11 +119,34 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
     }
 
 
-def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | None = None) -> Path:
-    """Run every task of the plan and write the results folder; its path."""
+def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | None = None,
+            on_more: Callable[[int], None] | None = None) -> Path:
+    """Run every task of the plan and write the results folder; its path.
+
+    With `max_replications`, replications are added (`on_more` is told how many tasks) until
+    the replications algorithm is satisfied for every key metric, or the limit is reached.
+    """
     if plan_.out.exists() and not options.force:
         raise rf.ResultsExist(f"{plan_.out} exists: choose another --out or pass --force to replace it")
     started = time.perf_counter()
-    results = run_tasks(plan_.loaded, plan_.variants, range(plan_.replications), plan_.seed, executor_for(options.workers), on_done)
+    executor = executor_for(options.workers)
+    results = run_tasks(plan_.loaded, plan_.variants, range(plan_.replications), plan_.seed, executor, on_done)
+    if options.max_replications is not None:
+        results = _add_replications(plan_, options, results, executor, on_done, on_more)
     files = build_files(plan_, results, options, time.perf_counter() - started)
     return rf.write_folder(plan_.out, files, force=options.force)
+
+
+def _add_replications(plan_: Plan, options: RunOptions, results: dict[Task, Any], executor: Any,
+                      on_done: Callable[[Task], None] | None, on_more: Callable[[int], None] | None) -> dict[Task, Any]:
+    limit = max(options.max_replications or 0, plan_.replications)
+    while True:
+        grouped = tables.by_variant(results)
+        have = len(next(iter(grouped.values())))
+        count = adaptive_count({v: tables.values(grouped[v]) for v in plan_.variants}, options.precision, limit)
+        if count is not None and count <= have:
+            return {t: r for t, r in results.items() if t.replication < count}
+        more = min(limit, have + max(options.workers, 1)) - have
+        if on_more is not None:
+            on_more(more * len(plan_.variants))
+        results.update(run_tasks(plan_.loaded, plan_.variants, range(have, have + more), plan_.seed, executor, on_done))

@@ -30,6 +30,8 @@ class ReplicationResult:
     replication: int
     rows: list[Row]
     hourly: dict[str, HourlyOccupancy] = field(default_factory=dict)
+    hourly_waits: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    """Per named wait, the sums and counts of waits ending in each hour from time 0."""
     patients: int = 0
     """Patients created, warm-up included (the work done, for benchmarks)."""
     events: int = 0
@@ -54,7 +56,8 @@ def simulate(scenario: schema.Scenario, replication: int, seed: int) -> Replicat
     hourly = {key: stats.hourly_occupancy(r.log) for key, r in model.resources.items()}
     created = sum(d.created for d in model.drivers if isinstance(d, ArrivalDriver))
     events = next(model.env._eid)  # SimPy numbers every scheduled event; the next number is their count
-    return ReplicationResult(replication, rows, hourly, created, events)
+    waits = {name: (np.asarray(w.hour_sums), np.asarray(w.hour_counts)) for name, w in model.waits.items()}
+    return ReplicationResult(replication, rows, hourly, waits, created, events)
 
 
 def _still_inside(model: Model) -> Counter[int]:

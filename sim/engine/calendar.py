@@ -19,7 +19,7 @@ def week_slots(spec: schema.CalendarSpec, week_offset: float) -> list[float]:
     """Start times of the slots of one week, relative to the start of that week's time 0."""
     starts = []
     for opening in spec.open:
-        count = int((opening.end - opening.start) // spec.slot + 1e-9)
+        count = int((opening.end - opening.start) / spec.slot + 1e-9)
         for day in opening.days:
             first = day * 1440.0 + opening.start - week_offset
             starts += [first + k * spec.slot for k in range(count)]

@@ -192,7 +192,7 @@ class Compiler:
             priority=priority,
             priority_attribute=by_attribute,
             patience=self.slots.get((path, "patience")),
-            waits=self.model.waits.setdefault(step.name, WaitRecord()) if step.name else None,
+            waits=self.model.waits.setdefault(step.name, WaitRecord(int(self.model.end // 60))) if step.name else None,
         )
         if step.during is None:
             return st.UseFor(self.ctx, duration=self.slots[(path, "duration")], **common)

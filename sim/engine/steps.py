@@ -145,11 +145,16 @@ class Acquire(Node):
         self.started(patient, self.resources[patient.site], now)
 
     def record_wait(self, patient: Patient, now: float, left: bool = False) -> None:
-        """Keep the wait of a counted patient at a named step."""
-        if self.waits is not None and patient.counted:
-            self.waits.waits.append(now - patient.since)
-            if left:
-                self.waits.left += 1
+        """Keep the wait at a named step: in the hourly series always, as a wait if counted."""
+        record = self.waits
+        if record is not None:
+            wait = now - patient.since
+            hour = int(now // 60)
+            record.hour_sums[hour] += wait
+            record.hour_counts[hour] += 1
+            if patient.counted:
+                record.waits.append(wait)
+                record.left += left
 
     def started(self, patient: Patient, resource: Resource, now: float) -> None:
         """The patient holds a unit from `now`."""

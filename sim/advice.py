@@ -1,0 +1,108 @@
+"""How many replications, and how long a warm-up: advice computed from results.
+
+Replications: the relative half-width of each key metric's 95% interval, and the
+"replications algorithm" of Hoad, Robinson & Davies (2010, JORS 61:1632-1644) as in Monks'
+sim-tools: the first n at which the relative half-width is under the precision and stays
+under it for a look-ahead of k more replications (k, or k·n/100 past 100 replications).
+
+Warm-up: MSER-5 (White 1997; Hoad, Robinson & Davies 2011): the series is cut into batch
+means of 5; the truncation point d minimises the marginal standard error
+Σ_{i>d} (Y_i − Ȳ_d)² / (n − d)², searched over the first half of the series.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.summary import replications_needed, t_interval
+
+INITIAL_REPLICATIONS = 3
+LOOK_AHEAD = 5
+ADVICE_STATS = {("wait", "mean"), ("access_delay", "mean"), ("time_in_system", "mean"), ("occupancy", "mean")}
+"""The key metrics whose precision the advice looks at."""
+
+
+def look_ahead(k: int, n: int) -> int:
+    """Replications that must confirm a solution found at n."""
+    return k if n <= 100 else math.floor(k * n / 100)
+
+
+def relative_half_width(values: Sequence[float]) -> float:
+    """Half-width of the 95% interval over |mean| (infinite for a zero mean, NaN under 2 values)."""
+    interval = t_interval(values)
+    if interval.n < 2:
+        return float("nan")
+    return interval.relative_half_width
+
+
+def solution(values: Sequence[float], precision: float, k: int = LOOK_AHEAD) -> int | None:
+    """First n (from 3) whose precision holds through its look-ahead, given the replication
+    values in order; None if the values run out before one is confirmed."""
+    x = np.asarray(values, dtype=float)
+    if np.isfinite(x).all() and np.all(x == 0):
+        return INITIAL_REPLICATIONS  # a metric that is exactly 0 everywhere needs no more
+    n = INITIAL_REPLICATIONS
+    while n + look_ahead(k, n) <= len(x):
+        if all(relative_half_width(x[:m]) <= precision for m in range(n, n + look_ahead(k, n) + 1)):
+            return n
+        n += 1
+    return None
+
+
+@dataclass(frozen=True)
+class Advice:
+    """The precision of one metric of one variant now, and the replications it needs."""
+
+    variant: str
+    metric: str
+    scope: str
+    stat: str
+    mean: float
+    relative_half_width: float
+    needed: int | None
+
+
+def advise(values_by_variant: dict[str, dict[tuple[str, str, str, str], list[float]]], precision: float) -> list[Advice]:
+    """Advice for every key metric of every variant (metrics exactly 0 everywhere are left out)."""
+    advice = []
+    for variant, table in values_by_variant.items():
+        for (metric, scope, stat, _), xs in table.items():
+            if (metric, stat) not in ADVICE_STATS:
+                continue
+            x = np.asarray(xs, dtype=float)
+            if not np.isfinite(x).any() or np.all(x[np.isfinite(x)] == 0):
+                continue
+            advice.append(Advice(variant, metric, scope, stat, float(np.nanmean(x)), relative_half_width(x),
+                                 replications_needed(x, precision)))
+    return advice
+
+
+def mser5(series: Sequence[float], batch: int = 5) -> int:
+    """MSER-5 truncation point, in observations of the original series (a multiple of `batch`)."""
+    x = np.asarray(series, dtype=float)
+    x = x[np.isfinite(x)]
+    m = len(x) // batch
+    if m < 4:
+        return 0
+    y = x[: m * batch].reshape(m, batch).mean(axis=1)
+    best, best_d = math.inf, 0
+    for d in range(m // 2 + 1):
+        tail = y[d:]
+        value = float(((tail - tail.mean()) ** 2).sum()) / (len(tail) ** 2)
+        if value < best:
+            best, best_d = value, d
+    return best_d * batch
+
+
+def welch_average(series: np.ndarray, window: int) -> np.ndarray:
+    """Welch's moving average of a series (already averaged over replications)."""
+    x = np.asarray(series, dtype=float)
+    out = np.empty_like(x)
+    for i in range(len(x)):
+        w = min(window, i, len(x) - 1 - i)
+        out[i] = x[i - w : i + w + 1].mean()
+    return out
