@@ -98,6 +98,7 @@ def _run(args: argparse.Namespace) -> int:
         force=args.force,
         precision=args.precision,
         max_replications=args.max_replications,
+        events=args.events,
         command=["coopsim", *sys.argv[1:]],
     )
     plan = runner.plan(bundled.resolve(args.scenario), options)
@@ -175,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="results folder (default: results/<scenario file name>)")
     run.add_argument("--workers", type=_positive, help="worker processes (default: all cores)")
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
+    run.add_argument("--events", action="store_true", help="also write events.parquet, one row per patient event")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no table")
     run.add_argument("--precision", type=_share, default=0.05,
                      help="target relative half-width of key metrics' 95%% intervals, for the advice (default 0.05)")

@@ -30,32 +30,34 @@ class Task:
 class Executor(Protocol):
     """Runs tasks and yields each (task, result) as it finishes, in any order."""
 
-    def run(self, scenarios: dict[str, schema.Scenario], tasks: Sequence[Task], seed: int) -> Iterator[tuple[Task, ReplicationResult]]:
-        """Results of `tasks`, as they finish."""
+    def run(self, scenarios: dict[str, schema.Scenario], tasks: Sequence[Task], seed: int,
+            events: bool = False) -> Iterator[tuple[Task, ReplicationResult]]:
+        """Results of `tasks`, as they finish (with event logs if `events`)."""
         ...
 
 
 class SerialExecutor:
     """Runs every task in this process, one after the other."""
 
-    def run(self, scenarios: dict[str, schema.Scenario], tasks: Sequence[Task], seed: int) -> Iterator[tuple[Task, ReplicationResult]]:
+    def run(self, scenarios: dict[str, schema.Scenario], tasks: Sequence[Task], seed: int,
+            events: bool = False) -> Iterator[tuple[Task, ReplicationResult]]:
         for task in tasks:
-            yield task, simulate(scenarios[task.variant], task.replication, seed)
+            yield task, simulate(scenarios[task.variant], task.replication, seed, events=events)
 
 
-_WORKER_SCENARIOS: dict[str, schema.Scenario] = {}
-_WORKER_SEED = 0
+_WORKER: dict[str, object] = {}
+"""What a worker process received once: the scenarios, the seed and the events flag."""
 
 
-def _init_worker(scenarios: dict[str, schema.Scenario], seed: int) -> None:
+def _init_worker(scenarios: dict[str, schema.Scenario], seed: int, events: bool) -> None:
     """Receive the scenarios once per worker; Ctrl-C is the parent's to handle."""
-    global _WORKER_SCENARIOS, _WORKER_SEED
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER_SCENARIOS, _WORKER_SEED = scenarios, seed
+    _WORKER.update(scenarios=scenarios, seed=seed, events=events)
 
 
 def _run_task(task: Task) -> tuple[Task, ReplicationResult]:
-    return task, simulate(_WORKER_SCENARIOS[task.variant], task.replication, _WORKER_SEED)
+    scenarios: dict[str, schema.Scenario] = _WORKER["scenarios"]  # type: ignore[assignment]
+    return task, simulate(scenarios[task.variant], task.replication, int(_WORKER["seed"]), events=bool(_WORKER["events"]))
 
 
 class ProcessExecutor:
@@ -64,9 +66,10 @@ class ProcessExecutor:
     def __init__(self, workers: int):
         self.workers = workers
 
-    def run(self, scenarios: dict[str, schema.Scenario], tasks: Sequence[Task], seed: int) -> Iterator[tuple[Task, ReplicationResult]]:
+    def run(self, scenarios: dict[str, schema.Scenario], tasks: Sequence[Task], seed: int,
+            events: bool = False) -> Iterator[tuple[Task, ReplicationResult]]:
         context = multiprocessing.get_context("spawn")
-        pool = context.Pool(min(self.workers, len(tasks)) or 1, _init_worker, (scenarios, seed))
+        pool = context.Pool(min(self.workers, len(tasks)) or 1, _init_worker, (scenarios, seed, events))
         try:
             yield from pool.imap_unordered(_run_task, tasks)
             pool.close()
@@ -93,11 +96,11 @@ def tasks_for(variants: Sequence[str], replications: range) -> list[Task]:
 
 
 def run_tasks(loaded: LoadedScenario, variants: Sequence[str], replications: range, seed: int, executor: Executor,
-              on_done: Callable[[Task], None] | None = None) -> dict[Task, ReplicationResult]:
+              on_done: Callable[[Task], None] | None = None, events: bool = False) -> dict[Task, ReplicationResult]:
     """Run the tasks of the chosen variants and replications; results keyed by task."""
     scenarios = {name: loaded.variant(name).scenario for name in variants}
     results: dict[Task, ReplicationResult] = {}
-    for task, result in executor.run(scenarios, tasks_for(variants, replications), seed):
+    for task, result in executor.run(scenarios, tasks_for(variants, replications), seed, events):
         results[task] = result
         if on_done is not None:
             on_done(task)

@@ -152,3 +152,41 @@ class BookingRecord:
     delays: array = field(default_factory=lambda: array("d"))
     forced: int = 0
     """Urgent requests squeezed in beyond the free slots."""
+
+
+EVENT_KINDS = ("arrival", "queue", "start", "end", "leave", "booked", "appointment", "transfer_out", "transfer_in", "depart")
+"""What a patient event says happened."""
+
+
+class EventLog:
+    """One row per patient event, as compact integer codes and times (only with `--events`)."""
+
+    __slots__ = ("patient", "stream", "label", "site", "resource", "kind", "time", "labels", "_label_codes")
+
+    def __init__(self) -> None:
+        self.patient = array("q")
+        self.stream = array("i")
+        self.label = array("i")
+        self.site = array("i")
+        self.resource = array("i")
+        self.kind = array("b")
+        self.time = array("d")
+        self.labels: list[str] = [""]
+        self._label_codes: dict[str, int] = {"": 0}
+
+    def code(self, label: str) -> int:
+        """The code of a step label or resource name (0 is the empty name)."""
+        if label not in self._label_codes:
+            self._label_codes[label] = len(self.labels)
+            self.labels.append(label)
+        return self._label_codes[label]
+
+    def add(self, patient: int, stream: int, label: int, site: int, resource: int, kind: int, time: float) -> None:
+        """Append one event (codes from `code`, `kind` an index of EVENT_KINDS)."""
+        self.patient.append(patient)
+        self.stream.append(stream)
+        self.label.append(label)
+        self.site.append(site)
+        self.resource.append(resource)
+        self.kind.append(kind)
+        self.time.append(time)

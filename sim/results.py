@@ -109,6 +109,9 @@ def write_folder(target: Path, files: dict[str, str | bytes], force: bool = Fals
         raise ResultsExist(f"{target} exists: choose another --out or pass --force to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the results folder is an ordinary one
     try:
         for name, content in files.items():
             path = staging / name

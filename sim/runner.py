@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sim import results as rf
 from sim import tables
 from sim.advice import ADVICE_STATS, INITIAL_REPLICATIONS, LOOK_AHEAD, advise, look_ahead, solution
@@ -30,6 +32,7 @@ class RunOptions:
     force: bool = False
     precision: float = 0.05
     max_replications: int | None = None
+    events: bool = False
     command: list[str] = field(default_factory=list)
 
 
@@ -83,7 +86,36 @@ def adaptive_count(values_by_variant: dict[str, dict[Any, list[float]]], precisi
     return min(needed, limit)
 
 
-def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall: float) -> dict[str, str]:
+def events_parquet(results: dict[Task, Any]) -> bytes:
+    """events.parquet: every task's event log with its variant and replication, in task order."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = []
+    for task in sorted(results):
+        log = results[task].event_log
+        if log is None:
+            continue
+        columns = log.decoded()
+        size = len(columns["time"])
+        tables.append(pa.table({
+            "patient": pa.array(columns["patient"], pa.int64()),
+            "stream": pa.array(columns["stream"], pa.string()).dictionary_encode(),
+            "variant": pa.array([task.variant] * size, pa.string()).dictionary_encode(),
+            "replication": pa.array(np.full(size, task.replication, dtype=np.int32)),
+            "step": pa.array(columns["step"], pa.string()).dictionary_encode(),
+            "site": pa.array(columns["site"], pa.string()).dictionary_encode(),
+            "resource": pa.array(columns["resource"], pa.string()).dictionary_encode(),
+            "event": pa.array(columns["event"], pa.string()).dictionary_encode(),
+            "time": pa.array(columns["time"], pa.float64()),
+        }))
+    table = pa.concat_tables(tables, promote_options="permissive").unify_dictionaries()
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall: float) -> dict[str, str | bytes]:
     """Every file of the results folder, as text."""
     loaded = plan_.loaded
     grouped = tables.by_variant(results)
@@ -109,7 +141,7 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
                      "relative_half_width": None if not math.isfinite(a.relative_half_width) else a.relative_half_width,
                      "replications_needed": a.needed} for a in advice],
     }
-    return {
+    files: dict[str, str | bytes] = {
         "manifest.json": json.dumps(manifest, indent=2) + "\n",
         "scenario.resolved.yaml": rf.resolved_yaml({v: loaded.variant(v).data for v in plan_.variants}),
         "replications.csv": rf.csv_text(replication_rows, head + tables.REPLICATION_COLUMNS),
@@ -117,6 +149,9 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
         "comparison.csv": rf.csv_text(comparison_rows, ["variant", "baseline", *columns] + tables.COMPARISON_COLUMNS),
         "occupancy.csv": rf.csv_text(occupancy_rows, head + tables.OCCUPANCY_COLUMNS, digits=6),
     }
+    if options.events:
+        files["events.parquet"] = events_parquet(results)
+    return files
 
 
 def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | None = None,
@@ -130,7 +165,7 @@ def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | 
         raise rf.ResultsExist(f"{plan_.out} exists: choose another --out or pass --force to replace it")
     started = time.perf_counter()
     executor = executor_for(options.workers)
-    results = run_tasks(plan_.loaded, plan_.variants, range(plan_.replications), plan_.seed, executor, on_done)
+    results = run_tasks(plan_.loaded, plan_.variants, range(plan_.replications), plan_.seed, executor, on_done, options.events)
     if options.max_replications is not None:
         results = _add_replications(plan_, options, results, executor, on_done, on_more)
     files = build_files(plan_, results, options, time.perf_counter() - started)
@@ -149,4 +184,4 @@ def _add_replications(plan_: Plan, options: RunOptions, results: dict[Task, Any]
         more = min(limit, have + max(options.workers, 1)) - have
         if on_more is not None:
             on_more(more * len(plan_.variants))
-        results.update(run_tasks(plan_.loaded, plan_.variants, range(have, have + more), plan_.seed, executor, on_done))
+        results.update(run_tasks(plan_.loaded, plan_.variants, range(have, have + more), plan_.seed, executor, on_done, options.events))

@@ -147,3 +147,28 @@ def test_a_run_interrupted_midway_leaves_no_results_folder(tmp_path):
 def test_compare_refuses_a_folder_that_holds_no_results(tmp_path, capsys):
     assert main(["compare", str(tmp_path)]) == 2
     assert "not a coopsim results folder" in capsys.readouterr().err
+
+
+def test_event_log_agrees_with_the_counts(tmp_path):
+    """events.parquet: one arrival per patient, departures and leaves matching the counted totals."""
+    import pandas as pd
+
+    scenario = _write(tmp_path, TWO_DOCTORS.replace("doctor: 2", "doctor: 1"))
+    _run(scenario, tmp_path / "out", "--replications", "2", "--events")
+    events = pd.read_parquet(tmp_path / "out" / "events.parquet")
+    assert list(events.columns) == ["patient", "stream", "variant", "replication", "step", "site", "resource", "event", "time"]
+    counts = pd.read_csv(tmp_path / "out" / "replications.csv")
+    warmup = 2 * 1440
+    for (variant, replication), log in events.groupby(["variant", "replication"], observed=True):
+        arrivals = log[log.event == "arrival"]
+        assert arrivals.patient.is_unique
+        counted = set(arrivals.patient[arrivals.time >= warmup])
+        mine = counts[(counts.variant == variant) & (counts.replication == replication) & (counts.metric == "patients")]
+        total = dict(zip(mine.scope, mine.value))
+        assert len(counted) == total["arrivals"]
+        for kind, key in (("depart", "departed"), ("leave", "left_unseen")):
+            assert log[(log.event == kind) & log.patient.isin(counted)].shape[0] == total[key]
+        starts = log[(log.event == "start") & (log.resource == "h.doctor")].shape[0]
+        ends = log[(log.event == "end") & (log.resource == "h.doctor")].shape[0]
+        doctors = {"two": 1, "three": 3}[variant]  # the base now has one doctor; the variant sets three
+        assert 0 <= starts - ends <= doctors  # at most one unfinished exam per doctor at the end

@@ -14,6 +14,7 @@ import numpy as np
 from sim import schema, stats
 from sim.engine.model import Model, build, target_matches
 from sim.engine.patients import ArrivalDriver, Patient
+from sim.records import EVENT_KINDS
 from sim.stats import HourlyOccupancy, Row
 
 __all__ = ["ReplicationResult", "simulate", "ConservationError"]
@@ -36,6 +37,8 @@ class ReplicationResult:
     """Patients created, warm-up included (the work done, for benchmarks)."""
     events: int = 0
     """SimPy events scheduled during the run."""
+    event_log: EventColumns | None = None
+    """With `events=True`: one row per patient event."""
 
     def value(self, metric: str, scope: str, stat: str) -> float:
         """One statistic by its keys."""
@@ -45,9 +48,12 @@ class ReplicationResult:
         raise KeyError((metric, scope, stat))
 
 
-def simulate(scenario: schema.Scenario, replication: int, seed: int) -> ReplicationResult:
-    """Run replication `replication` of a validated scenario with root seed `seed`."""
-    model = build(scenario, replication, seed)
+def simulate(scenario: schema.Scenario, replication: int, seed: int, *, events: bool = False) -> ReplicationResult:
+    """Run replication `replication` of a validated scenario with root seed `seed`.
+
+    With `events`, every patient event is logged too (memory grows with the patients).
+    """
+    model = build(scenario, replication, seed, events)
     model.env.run(until=model.end)
     for resource in model.resources.values():
         resource.log.close()
@@ -55,9 +61,48 @@ def simulate(scenario: schema.Scenario, replication: int, seed: int) -> Replicat
     rows = _rows(model, inside)
     hourly = {key: stats.hourly_occupancy(r.log) for key, r in model.resources.items()}
     created = sum(d.created for d in model.drivers if isinstance(d, ArrivalDriver))
-    events = next(model.env._eid)  # SimPy numbers every scheduled event; the next number is their count
+    scheduled = next(model.env._eid)  # SimPy numbers every scheduled event; the next number is their count
     waits = {name: (np.asarray(w.hour_sums), np.asarray(w.hour_counts)) for name, w in model.waits.items()}
-    return ReplicationResult(replication, rows, hourly, waits, created, events)
+    log = event_columns(model) if model.ctx.log is not None else None
+    return ReplicationResult(replication, rows, hourly, waits, created, scheduled, log)
+
+
+@dataclass(frozen=True)
+class EventColumns:
+    """The event log of a replication: integer codes into name tables, and times in minutes."""
+
+    patient: np.ndarray
+    time: np.ndarray
+    codes: dict[str, np.ndarray]
+    """Codes of the `stream`, `step`, `site`, `resource` and `event` columns."""
+    names: dict[str, list[str]]
+    """The name of each code, per column."""
+
+    def decoded(self) -> dict[str, np.ndarray]:
+        """Every column with names in place of codes."""
+        columns: dict[str, np.ndarray] = {"patient": self.patient}
+        for key, codes in self.codes.items():
+            columns[key] = np.asarray(self.names[key], dtype=object)[codes]
+        columns["time"] = self.time
+        return columns
+
+
+def event_columns(model: Model) -> EventColumns:
+    """The event log of a finished model as columns."""
+    log = model.ctx.log
+    return EventColumns(
+        patient=np.frombuffer(log.patient, dtype=np.int64).copy(),
+        time=np.frombuffer(log.time, dtype=np.float64).copy(),
+        codes={
+            "stream": np.frombuffer(log.stream, dtype=np.int32).copy(),
+            "step": np.frombuffer(log.label, dtype=np.int32).copy(),
+            "site": np.frombuffer(log.site, dtype=np.int32).copy(),
+            "resource": np.frombuffer(log.resource, dtype=np.int32).copy(),
+            "event": np.frombuffer(log.kind, dtype=np.int8).copy(),
+        },
+        names={"stream": list(model.streams), "step": list(log.labels), "site": list(model.sites),
+               "resource": list(log.labels), "event": list(EVENT_KINDS)},
+    )
 
 
 def _still_inside(model: Model) -> Counter[int]:

@@ -20,7 +20,7 @@ from sim.engine import steps as st
 from sim.engine.calendar import Calendar
 from sim.engine.patients import NORMAL, ArrivalDriver, AttributeSpec, DrawKey, StreamDraws
 from sim.engine.resources import Resource, Timeline, capacity_at, opening_windows, schedule_windows, timeline
-from sim.records import BookingRecord, StateLog, StreamRecord, TransferRecord, WaitRecord
+from sim.records import BookingRecord, EventLog, StateLog, StreamRecord, TransferRecord, WaitRecord
 from sim.transport import transport_minutes
 
 MAX_NODES = 100_000
@@ -183,7 +183,13 @@ class Compiler:
             case _:
                 raise TypeError(f"unknown step {step!r}")
         node.next = then
+        self.label(node, getattr(step, "name", None) or path)
         return node
+
+    def label(self, node: st.Node, name: str) -> None:
+        """Give a node its name's code in the event log (when events are recorded)."""
+        if self.ctx.log is not None:
+            node.label = self.ctx.log.code(name)
 
     def use(self, step: schema.UseStep, path: str, then: st.Node) -> st.Node:
         priority, by_attribute = self._priority(step.priority)
@@ -199,6 +205,7 @@ class Compiler:
         node = st.UseDuring(self.ctx, **common)
         release = st.Release(self.ctx)
         release.next = then
+        self.label(release, step.name or path)
         node.body = self.sequence(step.during, f"{path}/during", release)
         return node
 
@@ -217,6 +224,7 @@ class Compiler:
         )
         scan.next = then
         label = step.name or step.book.split(".")[-1]
+        self.label(scan, label)
         urgent = (step.urgent.p, step.urgent.within) if step.urgent else None
         return st.Book(self.ctx, calendars, self.slots.get((path, "lead")), urgent, self.slots.get((path, "urgent")),
                        self.model.bookings.setdefault(label, BookingRecord()), scan)
@@ -281,8 +289,8 @@ def attribute_specs(arrival: schema.Arrival, names: list[str]) -> list[Attribute
     return specs
 
 
-def build(scenario: schema.Scenario, replication: int, seed: int) -> Model:
-    """The runtime model of one replication of a scenario."""
+def build(scenario: schema.Scenario, replication: int, seed: int, events: bool = False) -> Model:
+    """The runtime model of one replication of a scenario (with an event log if `events`)."""
     env = Environment()
     warmup = scenario.run.warmup
     end = warmup + scenario.run.horizon
@@ -300,6 +308,8 @@ def build(scenario: schema.Scenario, replication: int, seed: int) -> Model:
             slots.setdefault((key.step, key.purpose), [-1] * len(stream_names))[s] = k
     draws = [StreamDraws(seed, replication, a.name, keys, attribute_specs(a, names)) for a, keys in zip(scenario.arrivals, stream_keys)]
     ctx = st.Context(env, draws, [StreamRecord() for _ in stream_names], end)
+    if events:
+        ctx.log = EventLog()
     model = Model(env, ctx, scenario, sites, stream_names, {}, {}, {}, {}, {}, warmup, end)
 
     for site_name, site in scenario.sites.items():
@@ -314,6 +324,8 @@ def build(scenario: schema.Scenario, replication: int, seed: int) -> Model:
             thresholds = tuple(sorted({t.below for t in occupancy_targets if target_matches(t.occupancy, key)}))
             resource = Resource(key, capacity, StateLog(warmup, end, 0, 0, capacity, thresholds))
             model.resources[key] = resource
+            if ctx.log is not None:
+                resource.code = ctx.log.code(key)
             if len(changes) > 1:
                 model.drivers.append(CapacityDriver(env, resource, changes, offset, end))
 

@@ -26,7 +26,7 @@ Timeline = list[tuple[float, int]]
 class Resource:
     """A capacity at a site, with its queue and its state log."""
 
-    __slots__ = ("key", "capacity", "busy", "waiting", "_heap", "_seq", "log")
+    __slots__ = ("key", "capacity", "busy", "waiting", "_heap", "_seq", "log", "code")
 
     def __init__(self, key: str, capacity: int, log: StateLog):
         self.key = key
@@ -36,6 +36,8 @@ class Resource:
         self._heap: list[list[Any]] = []
         self._seq = 0
         self.log = log
+        self.code = 0
+        """Code of the resource's name in the event log, when events are recorded."""
 
     def try_start(self, now: float) -> bool:
         """Take a unit at once if one is free and nobody waits; True when taken."""

@@ -14,7 +14,9 @@ from simpy.core import Environment
 from sim.engine.calendar import Calendar
 from sim.engine.patients import NORMAL, Patient, StreamDraws
 from sim.engine.resources import Resource
-from sim.records import BookingRecord, StreamRecord, TransferRecord, WaitRecord
+from sim.records import EVENT_KINDS, BookingRecord, EventLog, StreamRecord, TransferRecord, WaitRecord
+
+ARRIVAL, QUEUE, START, END, LEAVE, BOOKED, APPOINTMENT, TRANSFER_OUT, TRANSFER_IN, DEPART = range(len(EVENT_KINDS))
 
 
 class Context:
@@ -27,6 +29,12 @@ class Context:
         self.end = end
         self.inside = 0
         """Counted patients still in the system."""
+        self.log: EventLog | None = None
+        """The event log, when events are recorded."""
+
+    def event(self, patient: Patient, label: int, resource: int, kind: int) -> None:
+        """Log one event of `patient` now (call only when `log` is set)."""
+        self.log.add(patient.index, patient.stream, label, patient.site, resource, kind, self.env.now)
 
     def number(self, patient: Patient, slot: int) -> float:
         """The patient's value of quantity `slot`: its own on the first visit, a keyed one after."""
@@ -44,6 +52,8 @@ class Context:
         if patient.counted:
             self.stream_records[patient.stream].arrivals += 1
             self.inside += 1
+        if self.log is not None:
+            self.event(patient, 0, 0, ARRIVAL)
 
     def depart(self, patient: Patient) -> None:
         """The patient has finished its pathway."""
@@ -52,25 +62,34 @@ class Context:
             record.departed += 1
             record.stays.append(self.env.now - patient.arrival)
             self.inside -= 1
+        if self.log is not None:
+            self.event(patient, 0, 0, DEPART)
 
     def leave_unseen(self, patient: Patient) -> None:
         """The patient gives up: it frees what it holds and leaves the system."""
         now = self.env.now
         while patient.held:
-            patient.held.pop().release(now)
+            resource = patient.held.pop()
+            resource.release(now)
+            if self.log is not None:
+                self.event(patient, 0, resource.code, END)
         if patient.counted:
             self.stream_records[patient.stream].left_unseen += 1
             self.inside -= 1
+        if self.log is not None:
+            self.event(patient, 0, 0, LEAVE)
 
 
 class Node:
     """A compiled step; `next` is where the patient goes when the step is done."""
 
-    __slots__ = ("ctx", "next")
+    __slots__ = ("ctx", "next", "label")
 
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, label: int = 0):
         self.ctx = ctx
         self.next: Node | None = None
+        self.label = label
+        """Code of the step's name in the event log."""
 
     def enter(self, patient: Patient) -> None:
         """Start this step for `patient`."""
@@ -114,8 +133,8 @@ class Acquire(Node):
     __slots__ = ("resources", "priority", "patience", "waits")
 
     def __init__(self, ctx: Context, resources: list[Resource | None], priority: float | int | None,
-                 priority_attribute: bool, patience: list[int] | None, waits: WaitRecord | None):
-        super().__init__(ctx)
+                 priority_attribute: bool, patience: list[int] | None, waits: WaitRecord | None, label: int = 0):
+        super().__init__(ctx, label)
         self.resources = resources
         self.priority = (priority, priority_attribute)
         self.patience = patience
@@ -127,8 +146,12 @@ class Acquire(Node):
         patient.since = now
         if resource.try_start(now):
             self.record_wait(patient, now)
+            if self.ctx.log is not None:
+                self.ctx.event(patient, self.label, resource.code, START)
             self.started(patient, resource, now)
             return
+        if self.ctx.log is not None:
+            self.ctx.event(patient, self.label, resource.code, QUEUE)
         limit = self.slot(self.patience, patient) if self.patience is not None else None
         if limit == 0.0:
             self.record_wait(patient, now, left=True)
@@ -142,7 +165,10 @@ class Acquire(Node):
 
     def _served(self, patient: Patient, now: float) -> None:
         self.record_wait(patient, now)
-        self.started(patient, self.resources[patient.site], now)
+        resource = self.resources[patient.site]
+        if self.ctx.log is not None:
+            self.ctx.event(patient, self.label, resource.code, START)
+        self.started(patient, resource, now)
 
     def record_wait(self, patient: Patient, now: float, left: bool = False) -> None:
         """Keep the wait at a named step: in the hourly series always, as a wait if counted."""
@@ -180,7 +206,10 @@ class UseFor(Acquire):
         self.ctx.env.schedule(patient, NORMAL, length)
 
     def _done(self, patient: Patient) -> None:
-        self.resources[patient.site].release(self.ctx.env.now)
+        resource = self.resources[patient.site]
+        resource.release(self.ctx.env.now)
+        if self.ctx.log is not None:
+            self.ctx.event(patient, self.label, resource.code, END)
         self.next.enter(patient)
 
 
@@ -204,7 +233,10 @@ class Release(Node):
     __slots__ = ()
 
     def enter(self, patient: Patient) -> None:
-        patient.held.pop().release(self.ctx.env.now)
+        resource = patient.held.pop()
+        resource.release(self.ctx.env.now)
+        if self.ctx.log is not None:
+            self.ctx.event(patient, self.label, resource.code, END)
         self.next.enter(patient)
 
 
@@ -278,11 +310,15 @@ class Transfer(Node):
             record = self.records.setdefault((origin, self.destination), TransferRecord())
             record.times.append(self.ctx.env.now)
             record.durations.append(duration)
+        if self.ctx.log is not None:
+            self.ctx.event(patient, self.label, 0, TRANSFER_OUT)
         patient.callbacks = [self._arrived]
         self.ctx.env.schedule(patient, NORMAL, duration)
 
     def _arrived(self, patient: Patient) -> None:
         patient.site = self.destination
+        if self.ctx.log is not None:
+            self.ctx.event(patient, self.label, 0, TRANSFER_IN)
         self.next.enter(patient)
 
 
@@ -312,8 +348,12 @@ class Book(Node):
         if self.records is not None and patient.counted:
             self.records.delays.append(start - now)
             self.records.forced += forced
+        if self.ctx.log is not None:
+            self.ctx.event(patient, self.label, self.scan.resources[patient.site].code, BOOKED)
         patient.callbacks = [self._at_slot]
         self.ctx.env.schedule(patient, NORMAL, start - now)
 
     def _at_slot(self, patient: Patient) -> None:
+        if self.ctx.log is not None:
+            self.ctx.event(patient, self.label, self.scan.resources[patient.site].code, APPOINTMENT)
         self.scan.enter(patient)
