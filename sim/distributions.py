@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from scipy import special
 
 from sim import schema
 
@@ -79,7 +80,11 @@ def _gamma(mean: float, sd: float) -> Sampler:
 
 
 def _truncated_normal(mu: float, sigma: float) -> Sampler:
-    """Normal truncated at 0: negative draws are drawn again (exact truncation)."""
+    """Normal truncated at 0, drawn by inversion (exact truncation).
+
+    One uniform per value, so that n values are the first n of any longer batch: a patient's
+    number does not depend on how the batches of its stream are cut (common random numbers).
+    """
     if sigma == 0:
         return Sampler("normal", mu, 0.0, lambda g, n: np.full(n, mu))
     alpha = -mu / sigma
@@ -89,11 +94,7 @@ def _truncated_normal(mu: float, sigma: float) -> Sampler:
     var = sigma * sigma * (1 + alpha * pdf / z - (pdf / z) ** 2)
 
     def draw(g: np.random.Generator, n: int) -> np.ndarray:
-        out = g.normal(mu, sigma, n)
-        bad = out < 0
-        while bad.any():
-            out[bad] = g.normal(mu, sigma, int(bad.sum()))
-            bad = out < 0
-        return out
+        # P(X > x) = (1 - u) P(X > 0): x = mu - sigma Φ⁻¹((1 - u) z), at least 0 up to rounding
+        return np.maximum(mu - sigma * special.ndtri((1.0 - g.random(n)) * z), 0.0)
 
     return Sampler("normal", mean, math.sqrt(max(var, 0.0)), draw)
