@@ -119,7 +119,10 @@ class _Context:
         try:
             scenario = schema.Scenario.model_validate(scenario_data)
         except pydantic.ValidationError as err:
-            for error in err.errors(include_url=False):
+            errors = err.errors(include_url=False)
+            for error in errors:
+                if _emptied_by_invalid_items(error, errors):
+                    continue
                 position, path = locate(scenario_data, error["loc"], missing=error["type"] == "missing")
                 self.add(position, path, describe(error, scenario_data), variant)
             return None
@@ -146,6 +149,12 @@ class _Context:
         if path not in self.series_cache:
             self.series_cache[path] = read_series_csv(path)
         return self.series_cache[path]
+
+
+def _emptied_by_invalid_items(error: dict[str, Any], errors: list[dict[str, Any]]) -> bool:
+    """pydantic calls a list too short when its items were all invalid: not a problem of its own."""
+    loc = error["loc"]
+    return error["type"] == "too_short" and any(e["loc"][: len(loc)] == loc and len(e["loc"]) > len(loc) for e in errors)
 
 
 def read_series_csv(path: Path) -> tuple[float, ...] | Problem:
@@ -182,7 +191,8 @@ def _expand_variants(data: dict[str, Any], context: _Context) -> list[Variant]:
     if not overlays:
         overlays = [(BASE_VARIANT, LocDict())]
     sweep = data.get("sweep")
-    points = sweep_points(sweep) if isinstance(sweep, dict) and all(isinstance(v, list) and v for v in sweep.values()) else []
+    well_formed = isinstance(sweep, dict) and all(isinstance(k, str) and isinstance(v, list) and v for k, v in sweep.items())
+    points = sweep_points(sweep) if well_formed else []  # else the schema reported the sweep
     root = strip_experiment_keys(data)
     variants = []
     for name, overlay in overlays:
@@ -208,7 +218,7 @@ def _expand_variants(data: dict[str, Any], context: _Context) -> list[Variant]:
 def _baseline(data: dict[str, Any], variants: list[Variant], context: _Context) -> str:
     names = [v.name for v in variants]
     baseline = data.get("baseline")
-    if baseline is None:
+    if not isinstance(baseline, str):  # absent, or not text: the schema reported it
         return names[0] if names else BASE_VARIANT
     declared = data.get("variants") or {}
     if baseline in names:

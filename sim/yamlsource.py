@@ -27,6 +27,10 @@ _STANDARD = {
 }
 
 
+_KINDS = {"timestamp": "date (expected YYYY-MM-DD)", "int": "whole number", "float": "number", "bool": "boolean (expected true or false)"}
+"""What a scalar of a standard tag should have been, for messages."""
+
+
 @dataclass(frozen=True)
 class YamlIssue:
     """A problem found while reading YAML, before any schema applies."""
@@ -94,7 +98,12 @@ class _Builder:
             return self._mapping(node)
         if isinstance(node, yaml.SequenceNode):
             return LocList([self.build(n) for n in node.value], _mark(node), [_mark(n) for n in node.value])
-        value = self.constructor.construct_object(node, deep=True)
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except Exception:  # PyYAML's scalar constructors raise all sorts of errors on malformed values
+            kind = _KINDS.get(node.tag.rsplit(":", 1)[-1], "value")
+            self.issues.append(YamlIssue(_mark(node), f"'{node.value}' is not a valid {kind}"))
+            return None
         if isinstance(value, (int, float)) and not isinstance(value, bool) and ":" in str(node.value):
             return str(node.value)  # YAML 1.1 base-60 numbers: "10:00" is a time, not 600
         return value
@@ -125,16 +134,18 @@ def read_yaml(text: str) -> Any:
         raise YamlIssues([YamlIssue((1, 1), f"file larger than {MAX_BYTES // (1024 * 1024)} MiB")])
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            raise YamlIssues([YamlIssue((1, 1), "the file is empty")])
+        builder = _Builder()
+        data = builder.build(node)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         position = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlIssues([YamlIssue(position, f"YAML syntax: {err.problem or err.context}")]) from None
     except yaml.YAMLError as err:
         raise YamlIssues([YamlIssue((1, 1), f"YAML syntax: {err}")]) from None
-    if node is None:
-        raise YamlIssues([YamlIssue((1, 1), "the file is empty")])
-    builder = _Builder()
-    data = builder.build(node)
+    except RecursionError:
+        raise YamlIssues([YamlIssue((1, 1), "the document nests too deeply")]) from None
     if builder.issues:
         raise YamlIssues(builder.issues)
     return data

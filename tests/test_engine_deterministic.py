@@ -60,26 +60,53 @@ def test_fixed_durations_give_exact_times_in_system() -> None:
         assert r.value("throughput", "a", "count") == r.value("patients", "departed", "count") > 1000
 
 
+def test_goto_hands_the_patient_over_for_good() -> None:
+    """A goto never returns: patients that take it skip the steps after their branch, and a
+    goto from inside a `during` frees the unit when the patient leaves."""
+    pathways = """
+  p:
+    - use: box
+      during:
+        - delay: 10min
+        - branch:
+            - {p: 0.5, steps: [{goto: q}]}
+            - otherwise: []
+    - {use: room, name: after_branch, for: 5min}
+  q: [{delay: 20min}]
+"""
+    text = single_site("{box: 100, room: 100}", "[{name: a, at: h, rate: 6/h, pathway: p}]", pathways)
+    for r in replicate(text, 3):
+        departed = r.value("patients", "departed", "count")
+        after = r.value("wait", "after_branch", "count")
+        assert 0.4 * departed < after < 0.6 * departed  # only the otherwise half reaches it
+        # every stay is 10 + 5 min (otherwise) or 10 + 20 min (goto): never 35 min
+        assert r.value("time_in_system", "a", "p95") == pytest.approx(30.0)
+        assert r.value("time_in_system", "a", "p50") in (pytest.approx(15.0), pytest.approx(30.0))
+        assert 15.0 < r.value("time_in_system", "a", "mean") < 30.0
+        assert r.value("occupancy", "h.box", "peak") < 10  # units are freed: nobody keeps a box
+        assert r.value("wait", "after_branch", "max") == 0.0
+
+
 def test_transfer_adds_exactly_the_transport_time() -> None:
     """Explicit `transport.times` plus `handover` from h to b; the great-circle formula from b to c
     (one degree of latitude, 6371.0088 km × π / 180, at 60 km/h, detour 1)."""
-    text = f"""
+    text = """
 version: 1
 name: transfers
-run: {{horizon: 5d, warmup: 1d}}
+run: {horizon: 5d, warmup: 1d}
 sites:
-  h: {{location: [50.0, 3.0], resources: {{room: 100}}}}
-  b: {{location: [50.5, 3.0], resources: {{room: 100}}}}
-  c: {{location: [51.5, 3.0]}}
-transport: {{speed: 60km/h, detour: 1.0, handover: 15min, times: {{h-b: 25min}}}}
-arrivals: [{{name: a, at: h, rate: 4/h, pathway: p}}]
+  h: {location: [50.0, 3.0], resources: {room: 100}}
+  b: {location: [50.5, 3.0], resources: {room: 100}}
+  c: {location: [51.5, 3.0]}
+transport: {speed: 60km/h, detour: 1.0, handover: 15min, times: {h-b: 25min}}
+arrivals: [{name: a, at: h, rate: 4/h, pathway: p}]
 pathways:
   p:
-    - {{use: room, for: 30min}}
-    - {{transfer: b}}
-    - {{use: room, for: 1h}}
-    - {{transfer: c}}
-    - {{delay: 10min}}
+    - {use: room, for: 30min}
+    - {transfer: b}
+    - {use: room, for: 1h}
+    - {transfer: c}
+    - {delay: 10min}
 """
     b_to_c = 6371.0088 * math.pi / 180 + 15
     for r in replicate(text, 2):

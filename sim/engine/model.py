@@ -23,10 +23,6 @@ from sim.engine.resources import Resource, Timeline, capacity_at, opening_window
 from sim.records import BookingRecord, EventLog, StateLog, StreamRecord, TransferRecord, WaitRecord
 from sim.transport import transport_minutes
 
-MAX_NODES = 100_000
-"""Compiled steps at most: a bound against pathways that nest `goto` inside `during` without end."""
-
-
 class CapacityDriver:
     """Applies a resource's weekly capacity timeline: a SimPy event waking at each change."""
 
@@ -136,23 +132,22 @@ def reachable_pathways(scenario: schema.Scenario, start: str) -> list[str]:
 
 
 class Compiler:
-    """Turns pathways into linked nodes; a pathway is compiled once per continuation."""
+    """Turns pathways into linked nodes. A pathway is compiled once: every pathway ends with
+    the patient's exit, and a `goto` is a jump to another pathway's first node."""
 
-    def __init__(self, model: Model, slots: dict[tuple[str, str], list[int]]):
-        self.model, self.slots = model, slots
+    def __init__(self, model: Model, slots: dict[tuple[str, str], list[int]], exit_node: st.Node):
+        self.model, self.slots, self.exit = model, slots, exit_node
         self.ctx = model.ctx
-        self.memo: dict[tuple[str, int], st.Node] = {}
-        self.count = 0
+        self.memo: dict[str, st.Node] = {}
         self.site_index = {name: k for k, name in enumerate(model.sites)}
 
-    def pathway(self, name: str, then: st.Node) -> st.Node:
-        """The first node of pathway `name`, continuing with `then` when it ends."""
-        key = (name, id(then))
-        if key not in self.memo:
+    def pathway(self, name: str) -> st.Node:
+        """The first node of pathway `name`."""
+        if name not in self.memo:
             jump = st.Jump(self.ctx)
-            self.memo[key] = jump  # placed first so that a goto cycle finds it
-            jump.next = self.sequence(self.model.scenario.pathways[name], name, then)
-        return self.memo[key]
+            self.memo[name] = jump  # placed first so that a goto cycle finds it
+            jump.next = self.sequence(self.model.scenario.pathways[name], name, self.exit)
+        return self.memo[name]
 
     def sequence(self, steps: tuple[Any, ...], path: str, then: st.Node) -> st.Node:
         """The first node of a list of steps."""
@@ -162,10 +157,7 @@ class Compiler:
         return node
 
     def step(self, step: Any, path: str, then: st.Node) -> st.Node:
-        """One step's node, linked to `then`."""
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise RuntimeError("pathways expand to too many steps (goto inside `during` that never ends?)")
+        """One step's node, linked to `then` (a goto links to its pathway instead)."""
         match step:
             case schema.UseStep():
                 node = self.use(step, path, then)
@@ -176,7 +168,7 @@ class Compiler:
             case schema.BranchStep():
                 node = self.branch(step, path, then)
             case schema.GotoStep():
-                return self.pathway(step.goto, then)
+                return self.pathway(step.goto)
             case schema.TransferStep():
                 times = [[transport_minutes(self.model.scenario, a, b) for b in self.model.sites] for a in self.model.sites]
                 node = st.Transfer(self.ctx, self.site_index[step.transfer], times, self.model.transfers)
@@ -237,7 +229,7 @@ class Compiler:
                 otherwise = self.sequence(option.otherwise, here, then)
                 continue
             conditions = [
-                (self.model_attribute(name), frozenset(values if isinstance(values, tuple) else (values,)))
+                (self.model_attribute(name), frozenset(schema.attribute_key(v) for v in (values if isinstance(values, tuple) else (values,))))
                 for name, values in (option.when or {}).items()
             ]
             options.append((conditions, 1.0 if option.p is None else option.p, self.sequence(option.steps, here, then)))
@@ -329,11 +321,11 @@ def build(scenario: schema.Scenario, replication: int, seed: int, events: bool =
             if len(changes) > 1:
                 model.drivers.append(CapacityDriver(env, resource, changes, offset, end))
 
-    compiler = Compiler(model, slots)
     exit_node = st.Exit(ctx)
+    compiler = Compiler(model, slots, exit_node)
     site_index = {name: k for k, name in enumerate(sites)}
     for s, arrival in enumerate(scenario.arrivals):
-        first = compiler.pathway(arrival.pathway, exit_node)
+        first = compiler.pathway(arrival.pathway)
         profile = rate_profile(arrival, end, int(offset // 1440))
         generator = streams.generator(seed, replication, "arrivals", arrival.name)
         model.drivers.append(ArrivalDriver(env, s, site_index[arrival.at], profile, generator, draws[s], first.enter, warmup, ctx.arrive))

@@ -14,6 +14,7 @@ from simpy.core import Environment
 from sim.engine.calendar import Calendar
 from sim.engine.patients import NORMAL, Patient, StreamDraws
 from sim.engine.resources import Resource
+from sim.schema import attribute_key
 from sim.records import EVENT_KINDS, BookingRecord, EventLog, StreamRecord, TransferRecord, WaitRecord
 
 ARRIVAL, QUEUE, START, END, LEAVE, BOOKED, APPOINTMENT, TRANSFER_OUT, TRANSFER_IN, DEPART = range(len(EVENT_KINDS))
@@ -56,7 +57,9 @@ class Context:
             self.event(patient, 0, 0, ARRIVAL)
 
     def depart(self, patient: Patient) -> None:
-        """The patient has finished its pathway."""
+        """The patient has finished its pathway (after a goto from inside a `during`, it frees
+        what it still holds)."""
+        self._free(patient)
         if patient.counted:
             record = self.stream_records[patient.stream]
             record.departed += 1
@@ -65,14 +68,17 @@ class Context:
         if self.log is not None:
             self.event(patient, 0, 0, DEPART)
 
-    def leave_unseen(self, patient: Patient) -> None:
-        """The patient gives up: it frees what it holds and leaves the system."""
-        now = self.env.now
+    def _free(self, patient: Patient) -> None:
+        """Release every unit the patient still holds."""
         while patient.held:
             resource = patient.held.pop()
-            resource.release(now)
+            resource.release(self.env.now)
             if self.log is not None:
                 self.event(patient, 0, resource.code, END)
+
+    def leave_unseen(self, patient: Patient) -> None:
+        """The patient gives up: it frees what it holds and leaves the system."""
+        self._free(patient)
         if patient.counted:
             self.stream_records[patient.stream].left_unseen += 1
             self.inside -= 1
@@ -271,7 +277,7 @@ class Branch(Node):
         total, chosen = 0.0, None
         attrs = patient.attrs
         for conditions, p, node in self.options:
-            if all(attrs[a] in allowed for a, allowed in conditions):
+            if all(attribute_key(attrs[a]) in allowed for a, allowed in conditions):
                 total += p
                 chosen = node
                 if u < total:
@@ -284,7 +290,7 @@ class Branch(Node):
 
 
 class Jump(Node):
-    """`goto`: continue with another pathway (compiled for this continuation)."""
+    """The start of a pathway, the target of `goto`."""
 
     __slots__ = ()
 

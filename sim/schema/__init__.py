@@ -92,6 +92,7 @@ from sim.schema.types import (
     Speed,
     Strict,
     TimeOfDay,
+    attribute_key,
     attribute_value,
     ident,
     single_key,
@@ -99,6 +100,7 @@ from sim.schema.types import (
 )
 
 __all__ = [
+    "attribute_key",
     "Arrival",
     "Attribute",
     "AttributeMatch",

@@ -8,6 +8,8 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -70,19 +72,24 @@ class Arrival(Strict):
     pathway: Ident
     """The pathway the patients follow."""
 
+    @field_validator("hourly", "weekly")
+    @classmethod
+    def _weights(cls, weights: tuple[float, ...] | None, info: ValidationInfo) -> tuple[float, ...] | None:
+        """`hourly` has 24 weights and `weekly` 7, not all 0."""
+        size = {"hourly": 24, "weekly": 7}[info.field_name or ""]
+        if weights is not None:
+            if len(weights) != size:
+                raise ValueError(f"`{info.field_name}` needs {size} values, got {len(weights)}")
+            if sum(weights) <= 0:
+                raise ValueError(f"`{info.field_name}` weights are all 0")
+        return weights
+
     @model_validator(mode="after")
     def _shape(self) -> Arrival:
         if (self.rate is None) == (self.series is None):
             raise ValueError("an arrival stream needs exactly one of `rate` or `series`")
         if self.series is not None and (self.weekly is not None or self.curve is not None):
             raise ValueError("`series` gives daily rates: `weekly` and `curve` cannot be combined with it")
-        for key, size in (("hourly", 24), ("weekly", 7)):
-            weights = getattr(self, key)
-            if weights is not None:
-                if len(weights) != size:
-                    raise ValueError(f"`{key}` needs {size} values, got {len(weights)}")
-                if sum(weights) <= 0:
-                    raise ValueError(f"`{key}` weights are all 0")
         if self.curve is not None:
             times = [t for t, _ in self.curve]
             if any(b <= a for a, b in zip(times, times[1:])):

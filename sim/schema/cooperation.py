@@ -77,6 +77,8 @@ class OverflowRule(Strict):
 
 
 class Weights(Strict):
+    """Route by fixed shares: each candidate site is drawn with its relative weight."""
+
     weights: dict[Ident, NonNegative]
     """Relative weight of each site."""
 
@@ -124,6 +126,8 @@ class ShareStaffRule(Strict):
 
 
 class Quotas(Strict):
+    """Slots of a shared calendar reserved by the value of a patient attribute."""
+
     by: Ident
     """Patient attribute the quotas apply to (e.g. prescriber)."""
     shares: dict[AttributeValue, Probability]

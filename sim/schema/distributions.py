@@ -15,11 +15,15 @@ from sim.schema.types import Duration, NonNegative, Strict, single_key
 
 
 class MeanParams(Strict):
+    """Parameters of a distribution given by its mean."""
+
     mean: Duration
     """Mean of the duration."""
 
 
 class MeanSdParams(Strict):
+    """Parameters of a distribution given by its mean and standard deviation."""
+
     mean: Duration
     """Mean of the duration itself (not of its logarithm)."""
     sd: Duration
@@ -27,6 +31,8 @@ class MeanSdParams(Strict):
 
 
 class TriangularParams(Strict):
+    """Parameters of a triangular distribution: min <= mode <= max, with min < max."""
+
     min: Duration
     """Smallest value."""
     mode: Duration
@@ -42,6 +48,8 @@ class TriangularParams(Strict):
 
 
 class UniformParams(Strict):
+    """Parameters of a uniform distribution: min < max."""
+
     min: Duration
     """Smallest value."""
     max: Duration
@@ -55,6 +63,8 @@ class UniformParams(Strict):
 
 
 class WeibullParams(Strict):
+    """Parameters of a Weibull distribution: a shape without unit and a scale in time."""
+
     shape: Annotated[float, Field(gt=0)]
     """Shape parameter k (no unit)."""
     scale: Duration
@@ -62,6 +72,8 @@ class WeibullParams(Strict):
 
 
 class EmpiricalParams(Strict):
+    """Observed durations, drawn with their relative weights."""
+
     values: Annotated[tuple[Duration, ...], Field(min_length=1)]
     """The durations that can occur."""
     weights: tuple[NonNegative, ...] | None = None

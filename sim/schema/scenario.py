@@ -40,6 +40,8 @@ class Run(Strict):
 
 
 class WaitTarget(Strict):
+    """A bound on a named wait or access delay, reported as the share of patients meeting it."""
+
     wait: Ident
     """Name of a `use` or `book` step."""
     within: Duration
@@ -47,6 +49,8 @@ class WaitTarget(Strict):
 
 
 class OccupancyTarget(Strict):
+    """A bound on occupancy, reported as the share of time meeting it."""
+
     occupancy: RoleRef
     """A role (at every site) or SITE.ROLE."""
     below: Probability

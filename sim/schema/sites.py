@@ -34,6 +34,8 @@ class Window(Strict):
     def _not_empty(self) -> Window:
         if self.to == self.from_:
             raise ValueError("a window must not start and end at the same time")
+        if self.from_ == 24 * 60:
+            raise ValueError('"24:00" only ends a window (expected `from` between "00:00" and "23:59")')
         return self
 
 

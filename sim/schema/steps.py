@@ -28,6 +28,8 @@ from sim.schema.types import (
 
 
 class Urgent(Strict):
+    """Urgent requests of a `book` step: a share of them, served within a bound."""
+
     p: Probability
     """Share of requests that are urgent."""
     within: Duration
@@ -68,7 +70,7 @@ class DelayStep(Strict):
     """Time passes; no resource is held."""
 
     delay: Distribution
-    """How long."""
+    """How long: a duration or a distribution."""
 
     @field_validator("delay", mode="before")
     @classmethod
@@ -153,7 +155,9 @@ class BranchStep(Strict):
 
 
 class GotoStep(Strict):
-    """Continue with another pathway."""
+    """Continue with another pathway for good: the patient's remaining steps are that pathway's.
+    Steps after a goto never run; units held by an enclosing `during` are freed when the
+    patient leaves."""
 
     goto: Ident
     """The pathway to continue with."""

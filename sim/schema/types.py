@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any, Union
 
@@ -38,7 +39,10 @@ def _ref(value: object) -> str:
 
 def _unit_type(parse: Any, pattern: str, description: str) -> Any:
     def validate(value: object) -> float:
-        return parse(value)
+        result = parse(value)
+        if not math.isfinite(result):
+            raise ValueError("the number is too large (expected a finite amount)")
+        return result
 
     return Annotated[
         float,
@@ -79,6 +83,11 @@ AttributeValue = Annotated[
     WithJsonSchema({"type": ["string", "number", "boolean"]}),
 ]
 """A patient attribute value as YAML reads it: true/false, a number or a word."""
+
+
+def attribute_key(value: object) -> tuple[object, object]:
+    """What attribute equality compares: true is not 1, 1 is 1.0, a word is only itself."""
+    return (2, value) if isinstance(value, str) else (isinstance(value, bool), value)
 
 
 def priority_value(value: object) -> str | float:

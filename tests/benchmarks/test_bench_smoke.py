@@ -1,0 +1,92 @@
+"""The bench machinery end to end at 2,000 patients: sane numbers, not timings."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import math
+
+import pytest
+
+from sim.bench import reference, runner
+from sim.bench.runner import BenchReport, Run
+
+SIZE = 2_000
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coopsim")
+    runner.add_parser(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, int]:
+    """The `bench` subcommand at 2,000 patients, 1 run each: its JSON, its printout, its exit code."""
+    path = tmp_path_factory.mktemp("bench") / "bench.json"
+    args = _parser().parse_args(["bench", "--patients", str(SIZE), "--repeats", "1", "--json", str(path)])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = args.handler(args)
+    return json.loads(path.read_text()), out.getvalue(), code
+
+
+def test_reference_model_is_loaded_at_0_9():
+    assert all(math.isclose(rho, 0.9) for rho in reference.utilisations().values())
+    scenario = reference.reference_scenario(SIZE)
+    assert math.isclose(scenario.run.horizon, reference.horizon_minutes(SIZE)) and scenario.run.warmup == 0
+
+
+def test_runs_alternate_and_measure_sane_numbers(bench):
+    data, _, _ = bench
+    assert [(r["implementation"], r["size"]) for r in data["runs"]] == [("engine", SIZE), ("idiomatic", SIZE)]
+    for run in data["runs"]:
+        assert abs(run["patients"] - SIZE) < 6 * math.sqrt(SIZE)  # Poisson count over the horizon
+        assert 2 * run["patients"] < run["events"] < 30 * run["patients"]
+        assert 0 < run["run_seconds"] < run["total_seconds"] and 0 < run["cpu_seconds"]
+        assert 5 < run["peak_rss_mib"] < runner.MAX_MEMORY_MIB
+        assert math.isclose(run["patients_per_s"], run["patients"] / run["run_seconds"])
+    assert data["speedup"][str(SIZE)] > 0
+
+
+def test_bars_and_printout(bench):
+    data, printed, code = bench
+    statuses = {b["name"]: b["status"] for b in data["bars"]}
+    assert statuses["speed"] in ("PASS", "FAIL")
+    assert statuses["scaling"] == statuses["memory"] == "SKIP"  # one small size tells nothing of either
+    assert code == (0 if data["passed"] else 1)
+    for word in ("engine", "idiomatic", "2,000", "patients/s", "peak RSS MiB", "speed:", "scaling:", "memory:"):
+        assert word in printed
+
+
+def _run(implementation: str, size: int, seconds: float, mib: float = 100.0) -> Run:
+    return Run(implementation, size, 0, size, 4 * size, seconds, seconds, seconds + 1.0, mib)
+
+
+def test_bars_judge_speed_scaling_and_memory():
+    good = BenchReport([100_000, 1_000_000], 1, 1, [
+        _run("engine", 100_000, 1.0), _run("idiomatic", 100_000, 2.0),
+        _run("engine", 1_000_000, 11.0), _run("idiomatic", 1_000_000, 20.0),
+    ])
+    assert [b.status for b in good.bars] == ["PASS", "PASS", "PASS"] and good.passed
+    assert math.isclose(good.speedup(100_000), 2.0) and math.isclose(good.scaling("engine"), 0.1)
+    bad = BenchReport([100_000, 1_000_000], 1, 1, [
+        _run("engine", 100_000, 1.0), _run("idiomatic", 100_000, 2.0),
+        _run("engine", 1_000_000, 14.0, mib=600.0), _run("idiomatic", 1_000_000, 20.0),
+    ])
+    assert [b.status for b in bad.bars] == ["FAIL", "FAIL", "FAIL"] and not bad.passed
+
+
+def test_patient_counts_parse():
+    assert runner.parse_sizes("100k,1M") == [100_000, 1_000_000]
+    assert runner.parse_sizes("2_000, 1.5k") == [2_000, 1_500]
+    for text in ("abc", "0", "1.5", "-3"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            runner.parse_sizes(text)
+
+
+def test_repeats_must_be_positive():
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["bench", "--repeats", "0"])
