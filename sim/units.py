@@ -26,9 +26,9 @@ class UnitError(ValueError):
     """A value that does not read as the unit-carrying quantity expected."""
 
 
-def _text(value: object, what: str, example: str) -> str:
+def _text(value: object, what: str, example: str, fix: str = "add a unit") -> str:
     if isinstance(value, bool) or isinstance(value, (int, float)):
-        raise UnitError(f"a bare number is not a {what}: add a unit (e.g. {example})")
+        raise UnitError(f"a bare number is not a {what}: {fix} (e.g. {example})")
     if not isinstance(value, str):
         raise UnitError(f"expected a {what} as text (e.g. {example}), got {type(value).__name__}")
     return value
@@ -45,7 +45,7 @@ def parse_duration(value: object) -> float:
 
 def parse_rate(value: object) -> float:
     """Events per minute in a rate such as ``12/h``, ``250/d`` or ``900/w``."""
-    text = _text(value, "rate", "12/h, 250/d, 900/w")
+    text = _text(value, "rate", "12/h, 250/d, 900/w, 0.5/min")
     match = _RATE.match(text)
     if not match:
         raise UnitError(f"'{text}' is not a rate (expected a number per unit: /min, /h, /d or /w, e.g. 250/d)")
@@ -54,7 +54,7 @@ def parse_rate(value: object) -> float:
 
 def parse_speed(value: object) -> float:
     """Kilometres per minute in a speed such as ``45km/h``."""
-    text = _text(value, "speed", "45km/h")
+    text = _text(value, "speed", "45km/h, 0.75km/min")
     match = _SPEED.match(text)
     if not match:
         raise UnitError(f"'{text}' is not a speed (expected km/h or km/min, e.g. 45km/h)")
@@ -63,7 +63,7 @@ def parse_speed(value: object) -> float:
 
 def parse_time_of_day(value: object, *, allow_end_of_day: bool = True) -> float:
     """Minutes after midnight in a time of day ``"HH:MM"`` (``"24:00"`` is the end of a day)."""
-    text = _text(value, "time of day", '"08:30"')
+    text = _text(value, "time of day", '"08:30"', fix='write it as quoted "HH:MM"')
     match = _TIME.match(text)
     if not match:
         raise UnitError(f"'{text}' is not a time of day (expected \"HH:MM\", e.g. \"08:30\")")
@@ -109,4 +109,4 @@ def format_duration(minutes: float) -> str:
             amount = minutes / MINUTES_PER[unit]
             if amount >= 1 and float(amount).is_integer():
                 return f"{int(amount)}{unit}"
-    return f"{minutes:g}min"
+    return f"{minutes:.15g}min"

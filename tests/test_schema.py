@@ -550,7 +550,7 @@ def test_bad_arrivals(changes, fragment):
 
 @pytest.mark.parametrize(
     ("data", "fragment"),
-    [({}, "needs `file` or `per_day`"), ({"per_day": [1], "scale": 0}, "scale"), ({"per_day": [-1]}, "per_day")],
+    [({}, "exactly one of `file` or `per_day`"), ({"file": "a.csv", "per_day": [1]}, "exactly one of"), ({"per_day": [1], "scale": 0}, "scale"), ({"per_day": [-1]}, "per_day")],
 )
 def test_bad_series(data, fragment):
     fails(s.Series, data, fragment)
@@ -921,7 +921,6 @@ def test_json_schema_is_valid_and_agrees_on_long_forms():
     assert list(validator.iter_errors(long_form | {"colour": "red"}))
 
 
-@pytest.mark.xfail(strict=True, reason="the JSON Schema omits the shorthands `ed_box: 24` and `for: 30min`")
 def test_json_schema_accepts_the_shorthands():
     assert not list(_json_validator().iter_errors(minimal()))
 
@@ -936,3 +935,21 @@ def test_spec_example_validates():
     assert scenario.pathways["mri_exam"][0].for_ == s.Fixed(fixed="30min")
     assert [type(t) for t in scenario.targets] == [s.WaitTarget, s.WaitTarget, s.OccupancyTarget]
     assert set(scenario.variants) == {"separate", "gie"} and scenario.baseline == "separate"
+
+
+@pytest.mark.parametrize(
+    ("dist", "message"),
+    [({"exponential": {"mean": "0min"}}, "mean longer than 0min"),
+     ({"lognormal": {"mean": "0min", "sd": "1min"}}, "mean longer than 0min"),
+     ({"gamma": {"mean": "0min", "sd": "1min"}}, "mean longer than 0min")],
+)
+def test_distributions_that_cannot_be_drawn_are_refused(dist, message):
+    with pytest.raises(ValidationError, match=message):
+        TypeAdapter(s.Distribution).validate_python(dist)
+
+
+def test_an_empty_resource_or_curve_is_refused():
+    with pytest.raises(ValidationError, match="needs a `capacity`, a `schedule` or a `calendar`"):
+        s.CapacityResource.model_validate({})
+    with pytest.raises(ValidationError, match="at least 1 item"):
+        s.Arrival.model_validate({"name": "a", "at": "h", "rate": "1/h", "curve": [], "pathway": "p"})

@@ -36,8 +36,8 @@ class Series(Strict):
 
     @model_validator(mode="after")
     def _source(self) -> Series:
-        if self.file is None and not self.per_day:
-            raise ValueError("a series needs `file` or `per_day`")
+        if (self.file is None) == (not self.per_day):
+            raise ValueError("a series needs exactly one of `file` or `per_day`")
         return self
 
 
@@ -65,7 +65,7 @@ class Arrival(Strict):
     """24 relative weights by hour of day, normalised to mean 1."""
     weekly: tuple[NonNegative, ...] | None = None
     """7 relative weights, Monday first, normalised to mean 1."""
-    curve: tuple[CurvePoint, ...] | None = None
+    curve: Annotated[tuple[CurvePoint, ...], Field(min_length=1)] | None = None
     """Piecewise-linear multiplier over time: [[time, factor], ...], constant beyond its ends."""
     attributes: dict[Ident, Attribute] = Field(default_factory=dict)
     """Attributes drawn at arrival: a constant, or value: probability."""

@@ -94,19 +94,39 @@ class Fixed(Strict):
     """Always this duration."""
 
 
+def _positive_mean(params: MeanParams | MeanSdParams, kind: str) -> None:
+    if params.mean <= 0:
+        raise ValueError(f"a {kind} distribution needs a mean longer than 0min (use `fixed: 0min` for no time)")
+
+
 class Exponential(Strict):
     exponential: MeanParams
     """Exponential distribution with the given mean."""
+
+    @model_validator(mode="after")
+    def _mean(self) -> Exponential:
+        _positive_mean(self.exponential, "exponential")
+        return self
 
 
 class Lognormal(Strict):
     lognormal: MeanSdParams
     """Lognormal distribution with the mean and sd of the variable itself."""
 
+    @model_validator(mode="after")
+    def _mean(self) -> Lognormal:
+        _positive_mean(self.lognormal, "lognormal")
+        return self
+
 
 class Gamma(Strict):
     gamma: MeanSdParams
     """Gamma distribution with the given mean and sd."""
+
+    @model_validator(mode="after")
+    def _mean(self) -> Gamma:
+        _positive_mean(self.gamma, "gamma")
+        return self
 
 
 class Normal(Strict):

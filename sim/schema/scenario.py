@@ -106,9 +106,30 @@ OtherwiseOption.model_rebuild()
 Scenario.model_rebuild()
 
 
+SHORTHANDS = {
+    "#/$defs/Fixed": {"type": "string", "pattern": r"^\s*[0-9.]+\s*(min|h|d|w)\s*$", "description": "a fixed duration: 30min"},
+    "#/$defs/CapacityResource": {"type": "integer", "minimum": 0, "description": "a fixed capacity: 24"},
+}
+"""Shorthands the validators accept before the union applies, keyed by a member of that union."""
+
+
+def _with_shorthands(node: Any) -> Any:
+    """The schema with each union that has a shorthand (`for: 30min`, `ed_box: 24`) accepting it too."""
+    if isinstance(node, list):
+        return [_with_shorthands(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _with_shorthands(value) for key, value in node.items()}
+    members = node.get("oneOf", [])
+    for ref, shorthand in SHORTHANDS.items():
+        if any(m.get("$ref") == ref for m in members if isinstance(m, dict)):
+            node["oneOf"] = [*members, shorthand]
+    return node
+
+
 def json_schema() -> dict[str, Any]:
-    """JSON Schema of the scenario language, for editors."""
-    schema = Scenario.model_json_schema(by_alias=True, mode="validation")
+    """JSON Schema of the scenario language, for editors (shorthands included)."""
+    schema = _with_shorthands(Scenario.model_json_schema(by_alias=True, mode="validation"))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "coopsim scenario (version 1)"
     return schema

@@ -47,6 +47,12 @@ class CapacityResource(Strict):
     schedule: tuple[Window, ...] = ()
     """Weekly windows with their own capacity."""
 
+    @model_validator(mode="after")
+    def _something(self) -> CapacityResource:
+        if not self.model_fields_set & {"capacity", "schedule"}:
+            raise ValueError("a resource needs a `capacity`, a `schedule` or a `calendar`")
+        return self
+
 
 class OpeningWindow(Strict):
     """One opening interval of a calendar on some days."""
