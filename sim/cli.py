@@ -201,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     list_cmd = commands.add_parser("list", help="list the bundled scenarios")
     list_cmd.set_defaults(handler=_list)
+
+    from sim.bench import runner as bench
+
+    bench.add_parser(commands)
     return parser
 
 

@@ -29,8 +29,8 @@ class StateLog:
     difference of two values.
     """
 
-    __slots__ = ("_t", "_busy", "_queue", "_cap", "hours", "at_hours", "_integral", "_t0", "_state", "warmup", "end",
-                 "peak", "queue_max", "thresholds")
+    __slots__ = ("_log", "hours", "at_hours", "_integral", "_t0", "_state", "warmup", "end", "peak", "queue_max",
+                 "thresholds")
 
     def __init__(self, warmup: float, end: float, busy: int, queue: int, capacity: int, thresholds: tuple[float, ...] = ()):
         self.warmup, self.end, self.thresholds = warmup, end, thresholds
@@ -39,28 +39,25 @@ class StateLog:
         self.at_hours = np.full((len(self.hours), width), np.nan)
         self._integral = np.zeros(width)
         self._t0, self._state = 0.0, (busy, queue, capacity)
-        self._t: list[float] = []
-        self._busy: list[int] = []
-        self._queue: list[int] = []
-        self._cap: list[int] = []
+        self._log: list[float] = []
+        """Changes, flat: time, busy, queue, capacity, time, busy, ..."""
         self.peak = busy if warmup <= 0 else 0
         self.queue_max = queue if warmup <= 0 else 0
 
     def record(self, t: float, busy: int, queue: int, capacity: int) -> None:
-        """The state from time t on (the hot path: four appends)."""
-        self._t.append(t)
-        self._busy.append(busy)
-        self._queue.append(queue)
-        self._cap.append(capacity)
-        if len(self._t) >= FOLD_EVERY:
+        """The state from time t on (the hot path: one extend of a flat list)."""
+        log = self._log
+        log.extend((t, busy, queue, capacity))
+        if len(log) >= FOLD_EVERY * 4:
             self._fold()
 
     def _fold(self, until: float | None = None) -> None:
         """Integrate the logged changes (and the state in force until `until`)."""
-        times = np.asarray([self._t0, *self._t], dtype=float)
-        busy = np.asarray([self._state[0], *self._busy], dtype=float)
-        queue = np.asarray([self._state[1], *self._queue], dtype=float)
-        cap = np.asarray([self._state[2], *self._cap], dtype=float)
+        changes = np.asarray(self._log, dtype=float).reshape(-1, 4)
+        times = np.concatenate([[self._t0], changes[:, 0]])
+        busy = np.concatenate([[self._state[0]], changes[:, 1]])
+        queue = np.concatenate([[self._state[1]], changes[:, 2]])
+        cap = np.concatenate([[self._state[2]], changes[:, 3]])
         stop = times[-1] if until is None else until
         ends = np.append(times[1:], stop)
         open_ = cap > 0
@@ -78,9 +75,10 @@ class StateLog:
         width = values.shape[1]
         cumulative = self._integral + np.vstack([np.zeros(width), np.cumsum(values * lengths[:, None], axis=0)])
         knots = np.append(times, stop)
-        inside = (self.hours >= knots[0]) & (self.hours <= knots[-1])
+        first, last = np.searchsorted(self.hours, [knots[0], knots[-1]], side="left")[0], np.searchsorted(self.hours, knots[-1], side="right")
+        hours = self.hours[first:last]
         for j in range(width):
-            self.at_hours[inside, j] = np.interp(self.hours[inside], knots, cumulative[:, j])
+            self.at_hours[first:last, j] = np.interp(hours, knots, cumulative[:, j])
         measured = (ends > self.warmup) & (times < self.end) & (lengths > 0)
         if measured.any():
             self.peak = max(self.peak, int(busy[measured].max()))
@@ -90,10 +88,7 @@ class StateLog:
             self._t0, self._state = float(times[-1]), (int(busy[-1]), int(queue[-1]), int(cap[-1]))
         else:
             self._t0 = until
-        self._t.clear()
-        self._busy.clear()
-        self._queue.clear()
-        self._cap.clear()
+        self._log.clear()
 
     def close(self) -> None:
         """Integrate up to the end of the run; call once, after the last record."""

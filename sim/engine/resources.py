@@ -82,6 +82,9 @@ class Resource:
             self.log.record(now, self.busy, self.waiting, self.capacity)
 
     def _serve(self, now: float) -> None:
+        if self.busy + 1 == self.capacity or self.waiting == 1:
+            self._serve_one(now)
+            return
         starts = []
         while self.waiting and self.busy < self.capacity:
             ticket = heappop(self._heap)
@@ -95,6 +98,20 @@ class Resource:
         self.log.record(now, self.busy, self.waiting, self.capacity)
         for start, patient in starts:
             start(patient, now)
+
+    def _serve_one(self, now: float) -> None:
+        """The usual case: one unit is free, so the first live ticket starts."""
+        heap = self._heap
+        while True:
+            ticket = heappop(heap)
+            start = ticket[3]
+            if start is not None:
+                break
+        ticket[3] = None
+        self.busy += 1
+        self.waiting -= 1
+        self.log.record(now, self.busy, self.waiting, self.capacity)
+        start(ticket[2], now)
 
 
 def week_minute(window_day: int, time_of_day: float) -> float:
