@@ -172,3 +172,22 @@ def test_event_log_agrees_with_the_counts(tmp_path):
         ends = log[(log.event == "end") & (log.resource == "h.doctor")].shape[0]
         doctors = {"two": 1, "three": 3}[variant]  # the base now has one doctor; the variant sets three
         assert 0 <= starts - ends <= doctors  # at most one unfinished exam per doctor at the end
+
+
+def test_a_sweep_runs_generated_variants_with_parameter_columns(tmp_path):
+    import pandas as pd
+
+    text = TWO_DOCTORS.replace("baseline: two", 'baseline: two\nsweep: {"sites.h.resources.bed": [20, 30]}')
+    scenario = _write(tmp_path, text)
+    _run(scenario, tmp_path / "out", "--replications", "2")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["variants"] == ["two/bed=20", "two/bed=30", "three/bed=20", "three/bed=30"]
+    assert manifest["baseline"] == "two/bed=20"
+    column = "sites.h.resources.bed"
+    for name in ("replications.csv", "summary.csv", "comparison.csv", "occupancy.csv"):
+        table = pd.read_csv(tmp_path / "out" / name)
+        assert column in table.columns, name
+        assert set(table[column]) <= {20, 30}
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    peak = summary[(summary.metric == "occupancy") & (summary.scope == "h.bed") & (summary.stat == "peak")]
+    assert (peak["mean"] <= peak[column]).all()  # nobody above the swept capacity
