@@ -593,6 +593,35 @@ def _share_calendar(scenario: schema.Scenario, loc: Loc, rule: schema.ShareCalen
             yield loc + ("quotas", "shares"), f"the quota shares sum to {total:.10g} (expected 1)"
 
 
+def _quota_groups(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
+    """Every stream that may book on a calendar with quotas has the quota attribute, and each of
+    its values has a share (a patient outside every group would only get released slots)."""
+    for i, rule in enumerate(scenario.cooperation):
+        if not isinstance(rule, schema.ShareCalendar) or rule.share_calendar.quotas is None:
+            continue
+        shared, quotas = rule.share_calendar, rule.share_calendar.quotas
+        home, role = split_ref(shared.calendar)
+        bookers = set(shared.partners) | {home}
+        covered = {schema.attribute_key(v) for v in quotas.shares}
+        loc = ("cooperation", i, "share_calendar", "quotas", "shares")
+        for step_loc, step in iter_steps(scenario):
+            if not isinstance(step, schema.BookStep) or split_ref(step.book)[1] != role:
+                continue
+            if not bookers & set(where.sites.get(step_loc, {})):
+                continue
+            for index in sorted(where.streams.get(step_loc, ())):
+                arrival = scenario.arrivals[index]
+                values = _values(arrival, quotas.by)
+                if values is None:
+                    yield loc, (f"stream '{arrival.name}' books on {shared.calendar} but has no attribute '{quotas.by}' "
+                                f"(expected every stream that books on a calendar with quotas to have the quota attribute)")
+                    continue
+                missing = [v for v in values if schema.attribute_key(v) not in covered]
+                if missing:
+                    yield loc, (f"{quotas.by} = {', '.join(_show(v) for v in missing)} of stream '{arrival.name}' has no share "
+                                f"of {shared.calendar} (expected a share for every value of the streams that book on it)")
+
+
 def _rules(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
     """The references and values of every cooperation rule."""
     for i, rule in enumerate(scenario.cooperation):
@@ -662,6 +691,7 @@ _CHECKS: tuple[Callable[[schema.Scenario, Reach], Iterator[Finding]], ...] = (
     _dead_steps,
     _step_names,
     _rules,
+    _quota_groups,
     _staff_sessions,
     _targets,
 )

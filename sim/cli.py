@@ -118,6 +118,7 @@ def _run(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - started
     if not args.quiet:
         compare.print_table(folder)
+        compare.print_flows(folder)
         compare.print_advice(folder)
     replications = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["replications"]
     tasks = len(plan.variants) * replications
@@ -151,6 +152,7 @@ def _compare(args: argparse.Namespace) -> int:
 
     try:
         compare.print_table(Path(args.results))
+        compare.print_flows(Path(args.results))
     except compare.NotAResultsFolder as err:
         print(f"coopsim: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

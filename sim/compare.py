@@ -162,3 +162,37 @@ def print_advice(folder: Path, console: Console | None = None, limit: int = 8) -
                       "–" if a["replications_needed"] is None else str(a["replications_needed"]))
     console = console or Console(width=None if sys.stdout.isatty() else 200)
     console.print(table)
+
+
+def print_flows(folder: Path, console: Console | None = None) -> None:
+    """Print the flows between sites (patients per day by origin and the site they left from),
+    when any patient changed site in any variant."""
+    path = Path(folder) / "flows.csv"
+    if not path.exists():
+        return
+    flows = read_csv(path)
+    moved = [f for f in flows if f["origin"] != f["site"] or (f["transfers"] not in ("", "0"))]
+    if not moved:
+        return
+    manifest, _, _ = load_results(folder)
+    variants = list(manifest["variants"])
+    routes = sorted({(f["stream"], f["origin"], f["site"]) for f in flows})
+    cells = {(f["variant"], f["stream"], f["origin"], f["site"]): f for f in flows}
+    table = Table(title="flows: counted patients per day, by stream, origin and the site they left from (transfers per day)",
+                  title_justify="left")
+    table.add_column("stream: origin > site")
+    for v in variants:
+        table.add_column(v, justify="right")
+    for stream, origin, site in routes:
+        row = [f"{stream}: {origin} > {site}"]
+        for v in variants:
+            f = cells.get((v, stream, origin, site))
+            if f is None:
+                row.append("–")
+                continue
+            per_day, patients = _number(f["per_day"]), _number(f["patients"])
+            moves = _number(f["transfers"]) * per_day / patients if patients > 0 else math.nan
+            row.append(fmt(per_day) + (f" ({fmt(moves)})" if moves > 0 else ""))
+        table.add_row(*row)
+    console = console or Console(width=None if sys.stdout.isatty() else 200)
+    console.print(table)

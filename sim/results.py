@@ -25,7 +25,8 @@ import yaml
 
 from sim import __version__
 
-RESULT_FILES = ("manifest.json", "scenario.resolved.yaml", "replications.csv", "summary.csv", "comparison.csv", "occupancy.csv")
+RESULT_FILES = ("manifest.json", "scenario.resolved.yaml", "replications.csv", "summary.csv", "comparison.csv", "occupancy.csv",
+                "flows.csv")
 """Files every results folder has."""
 
 FORMAT_VERSION = 1

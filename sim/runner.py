@@ -148,6 +148,7 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
         "summary.csv": rf.csv_text(summary_rows, head + tables.SUMMARY_COLUMNS),
         "comparison.csv": rf.csv_text(comparison_rows, ["variant", "baseline", *columns] + tables.COMPARISON_COLUMNS),
         "occupancy.csv": rf.csv_text(occupancy_rows, head + tables.OCCUPANCY_COLUMNS, digits=6),
+        "flows.csv": rf.csv_text(tables.flow_rows(summary_rows, columns), head + tables.FLOW_COLUMNS),
     }
     if options.events:
         files["events.parquet"] = events_parquet(results)

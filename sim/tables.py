@@ -24,6 +24,8 @@ REPLICATION_COLUMNS = ["replication", "metric", "scope", "stat", "value", "unit"
 SUMMARY_COLUMNS = ["metric", "scope", "stat", "unit", "mean", "sd", "ci_low", "ci_high", "n"]
 COMPARISON_COLUMNS = ["metric", "scope", "stat", "unit", "diff_mean", "ci_low", "ci_high", "n"]
 OCCUPANCY_COLUMNS = ["resource", "hour", "busy_mean", "capacity_mean", "occupancy_mean", "occupancy_p5", "occupancy_p95"]
+FLOW_COLUMNS = ["stream", "origin", "site", "patients", "patients_ci_low", "patients_ci_high", "per_day", "transfers",
+                "transport_hours", "n"]
 
 
 def by_variant(results: dict[Task, ReplicationResult]) -> dict[str, list[ReplicationResult]]:
@@ -112,3 +114,22 @@ def param_columns(params: Sequence[dict[str, Any]]) -> list[str]:
     for p in params:
         columns += [k for k in p if k not in columns]
     return columns
+
+
+def flow_rows(summary: list[dict[str, Any]], params: list[str]) -> list[dict[str, Any]]:
+    """flows.csv rows: counted patients by stream, origin site and the site they left from,
+    means across replications (patients with its 95% interval), from the `flows` summary rows."""
+    flows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in summary:
+        if row["metric"] != "flows":
+            continue
+        stream, route = row["scope"].split(":", 1)
+        origin, site = route.split(">", 1)
+        key = (row["variant"], *(row[p] for p in params), stream, origin, site)
+        flow = flows.setdefault(key, {"variant": row["variant"], **{p: row[p] for p in params},
+                                      "stream": stream, "origin": origin, "site": site})
+        if row["stat"] == "patients":
+            flow.update(patients=row["mean"], patients_ci_low=row["ci_low"], patients_ci_high=row["ci_high"], n=row["n"])
+        else:
+            flow[row["stat"]] = row["mean"]
+    return list(flows.values())

@@ -259,7 +259,8 @@ def test_calendar_slots_follow_the_start_weekday() -> None:
     calendar.offered_between(0.0, 3 * WEEK)
     expected = next_slots(3, 3 * WEEK)
     expected = expected[expected < 3 * WEEK]
-    np.testing.assert_array_equal(calendar.times[: expected.size], expected)
+    slot_times = np.unique(calendar.times)  # one entry per scanner and slot
+    np.testing.assert_array_equal(slot_times[: expected.size], expected)
     assert calendar.times[0] == 480.0 and 2 * DAY + 750.0 in calendar.times and 2 * DAY + 780.0 not in calendar.times
 
 

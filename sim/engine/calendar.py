@@ -1,9 +1,17 @@
 """Booking calendars: appointment slots generated from opening hours, booked earliest first.
 
 Each opening interval is cut into slots of the calendar's length (a last partial slot is not
-offered); every slot exists once per scanner. Slots are generated week by week as bookings
-reach further out, and "the first free slot at or after t" is found with a union-find over
-slot indices, so a long backlog costs almost nothing per booking.
+offered); every slot exists once per scanner, as one *entry*. Entries are generated week by
+week as bookings reach further out.
+
+With quotas (`share_calendar`), each entry is reserved for one group (a value of the quota
+attribute), assigned in time order by smooth weighted round-robin so that every group's share
+holds over any stretch of entries to within one. A group books the earliest free entry it owns;
+with `release_unused`, a free entry of another group also qualifies once its time is that close.
+Without quotas every entry belongs to the one group 0 (full pooling).
+
+"The first entry at or after index i that group g may take" is a union-find with path halving
+per group, so a long backlog costs almost nothing per booking.
 """
 
 from __future__ import annotations
@@ -13,10 +21,13 @@ from bisect import bisect_left
 from sim import schema
 
 MINUTES_PER_WEEK = 7 * 1440.0
+FREE = -1
+"""Taker of an entry nobody has booked."""
 
 
 def week_slots(spec: schema.CalendarSpec, week_offset: float) -> list[float]:
-    """Start times of the slots of one week, relative to the start of that week's time 0."""
+    """Start times of the slots of one week (once each, scanners aside), time 0 being
+    `week_offset` minutes into the week."""
     starts = []
     for opening in spec.open:
         count = int((opening.end - opening.start) / spec.slot + 1e-9)
@@ -27,75 +38,114 @@ def week_slots(spec: schema.CalendarSpec, week_offset: float) -> list[float]:
 
 
 class Calendar:
-    """One calendar's slots and how many scanners are still free in each."""
+    """One calendar's entries, who owns each (quotas) and who booked it."""
 
-    __slots__ = ("spec", "_pattern", "_weeks", "times", "free", "_next")
+    __slots__ = ("spec", "shares", "release", "_pattern", "_weeks", "_credit", "times", "owner", "taker", "_next", "_any")
 
-    def __init__(self, spec: schema.CalendarSpec, week_offset: float):
+    def __init__(self, spec: schema.CalendarSpec, week_offset: float, shares: list[float] | None = None,
+                 release: float | None = None):
         self.spec = spec
-        self._pattern = week_slots(spec, week_offset)
+        self.shares = shares or [1.0]
+        """Share of entries reserved for each group (one group of share 1 without quotas)."""
+        self.release = release
+        """With quotas: minutes before its time at which a free entry opens to every group."""
+        self._pattern = [t for t in week_slots(spec, week_offset) for _ in range(spec.scanners)]
         self._weeks = 0
+        self._credit = [0.0] * len(self.shares)
         self.times: list[float] = []
-        self.free: list[int] = []
-        self._next: list[int] = []
+        self.owner: list[int] = []
+        self.taker: list[int] = []
+        self._next: list[list[int]] = [[] for _ in self.shares]
+        self._any: list[int] = []
 
     @property
     def slots_per_week(self) -> int:
         """Appointments offered in a week: slots × scanners."""
-        return len(self._pattern) * self.spec.scanners
+        return len(self._pattern)
+
+    def _owner(self) -> int:
+        """The group of the next entry: smooth weighted round-robin over the shares."""
+        credit = self._credit
+        for g, share in enumerate(self.shares):
+            credit[g] += share
+        best = max(range(len(credit)), key=lambda g: credit[g])
+        credit[best] -= sum(self.shares)
+        return best
 
     def _extend(self) -> None:
-        """Generate one more week of slots (the first week may start before time 0)."""
+        """Generate one more week of entries (the first week may start before time 0)."""
+        if not self._pattern:
+            raise ValueError("a calendar with no opening hours offers no slot")
         shift = self._weeks * MINUTES_PER_WEEK
         for start in self._pattern:
             t = start + shift
-            if t >= 0:
-                self._next.append(len(self.times))
-                self.times.append(t)
-                self.free.append(self.spec.scanners)
+            if t < 0:
+                continue
+            index = len(self.times)
+            owner = self._owner()
+            self.times.append(t)
+            self.owner.append(owner)
+            self.taker.append(FREE)
+            for g, nxt in enumerate(self._next):
+                nxt.append(index if g == owner else index + 1)
+            self._any.append(index)
         self._weeks += 1
 
-    def _find(self, index: int) -> int:
-        """The first slot at or after `index` with a free scanner (path halving)."""
-        nxt = self._next
+    def _find(self, nxt: list[int], index: int) -> int:
+        """The first entry at or after `index` still open in structure `nxt` (path halving)."""
         while True:
             while index >= len(self.times):
                 self._extend()
             parent = nxt[index]
             if parent == index:
                 return index
-            grand = nxt[parent] if parent < len(nxt) else parent
-            nxt[index] = grand
+            nxt[index] = nxt[parent] if parent < len(nxt) else parent
             index = parent
 
-    def earliest(self, t: float) -> int:
-        """Index of the earliest slot starting at or after t with a free scanner."""
-        if not self._pattern:
-            raise ValueError("a calendar with no opening hours offers no slot")
-        while not self.times or self.times[-1] < t:
-            self._extend()
-        return self._find(bisect_left(self.times, t))
-
-    def first_at_or_after(self, t: float) -> int:
-        """Index of the first slot starting at or after t, free or not."""
+    def _at(self, t: float) -> int:
+        """Index of the first entry starting at or after t."""
         while not self.times or self.times[-1] < t:
             self._extend()
         return bisect_left(self.times, t)
 
-    def take(self, index: int) -> float:
-        """Book one scanner of slot `index`; its start time."""
-        self.free[index] -= 1
-        if self.free[index] <= 0:
-            self._next[index] = index + 1
+    def earliest(self, t: float, now: float, group: int = 0) -> int:
+        """The earliest entry at or after t that `group` may book now: its own, or another
+        group's free entry due within the release time. A patient outside every quota group
+        books like a pooled one (the checks make sure streams that book have a quota group)."""
+        start = self._at(t)
+        if not 0 <= group < len(self._next):
+            return self._find(self._any, start)
+        own = self._find(self._next[group], start)
+        if self.release is not None:
+            other = self._find(self._any, start)
+            if other < own and self.times[other] - now <= self.release:
+                return other
+        return own
+
+    def first_at_or_after(self, t: float) -> int:
+        """Index of the first entry starting at or after t, booked or not (for overbooking)."""
+        return self._at(t)
+
+    def take(self, index: int, group: int = 0) -> float:
+        """Book entry `index` for `group`; its start time."""
+        if self.taker[index] == FREE:
+            self.taker[index] = group
+            for nxt in self._next:
+                if nxt[index] == index:
+                    nxt[index] = index + 1
+            self._any[index] = index + 1
         return self.times[index]
 
     def offered_between(self, t0: float, t1: float) -> int:
-        """Appointments offered by slots starting in [t0, t1)."""
-        while not self.times or self.times[-1] < t1:
-            self._extend()
-        return (bisect_left(self.times, t1) - bisect_left(self.times, t0)) * self.spec.scanners
+        """Entries (appointments) offered with a start in [t0, t1)."""
+        self._at(t1)
+        return bisect_left(self.times, t1) - bisect_left(self.times, t0)
 
-    def booked_between(self, t0: float, t1: float) -> int:
-        """Appointments booked in slots starting in [t0, t1)."""
+    def booked_between(self, t0: float, t1: float) -> list[int]:
+        """Entries booked in [t0, t1), by the group of who booked them."""
         lo, hi = bisect_left(self.times, t0), bisect_left(self.times, t1)
-        return sum(self.spec.scanners - f for f in self.free[lo:hi])
+        counts = [0] * len(self.shares)
+        for taker in self.taker[lo:hi]:
+            if taker != FREE and taker < len(counts):
+                counts[taker] += 1
+        return counts

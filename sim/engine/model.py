@@ -8,6 +8,7 @@ the simulation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from simpy.core import Environment
 from sim import schema, streams
 from sim.arrivals import rate_profile
 from sim.distributions import sampler
+from sim.cooperation import Cooperation, OverflowPolicy, RoutePolicy, SiteView
 from sim.engine import steps as st
 from sim.engine.calendar import Calendar
 from sim.engine.patients import NORMAL, ArrivalDriver, AttributeSpec, DrawKey, StreamDraws
@@ -62,12 +64,15 @@ class Model:
     streams: list[str]
     resources: dict[str, Resource]
     calendars: dict[str, Calendar]
-    waits: dict[str, st.WaitRecord]
+    waits: dict[tuple[str, int], st.WaitRecord]
+    """Waits by step name and site index."""
     bookings: dict[str, BookingRecord]
     transfers: dict[tuple[int, int], TransferRecord]
     warmup: float
     end: float
     drivers: list[Any] = field(default_factory=list)
+    cooperation: Cooperation = field(default_factory=Cooperation)
+    overflows: dict[tuple[int, str], list[OverflowPolicy]] = field(default_factory=dict)
 
 
 def week_offset(scenario: schema.Scenario) -> float:
@@ -170,8 +175,7 @@ class Compiler:
             case schema.GotoStep():
                 return self.pathway(step.goto)
             case schema.TransferStep():
-                times = [[transport_minutes(self.model.scenario, a, b) for b in self.model.sites] for a in self.model.sites]
-                node = st.Transfer(self.ctx, self.site_index[step.transfer], times, self.model.transfers)
+                node = st.Transfer(self.ctx, self.site_index[step.transfer])
             case _:
                 raise TypeError(f"unknown step {step!r}")
         node.next = then
@@ -185,12 +189,14 @@ class Compiler:
 
     def use(self, step: schema.UseStep, path: str, then: st.Node) -> st.Node:
         priority, by_attribute = self._priority(step.priority)
+        resources = self.resources(step.use)
         common = dict(
-            resources=self.resources(step.use),
+            resources=resources,
             priority=priority,
             priority_attribute=by_attribute,
             patience=self.slots.get((path, "patience")),
-            waits=self.model.waits.setdefault(step.name, WaitRecord(int(self.model.end // 60))) if step.name else None,
+            waits=self.waits(step.name, resources) if step.name else None,
+            overflows=self.overflows(step.use),
         )
         if step.during is None:
             return st.UseFor(self.ctx, duration=self.slots[(path, "duration")], **common)
@@ -200,6 +206,34 @@ class Compiler:
         self.label(release, step.name or path)
         node.body = self.sequence(step.during, f"{path}/during", release)
         return node
+
+    def waits(self, name: str, resources: list[Resource | None]) -> list[WaitRecord | None]:
+        """The wait records of a named step, one per site where its resource is."""
+        hours = int(self.model.end // 60)
+        return [self.model.waits.setdefault((name, k), WaitRecord(hours)) if r is not None else None
+                for k, r in enumerate(resources)]
+
+    def overflows(self, ref: str) -> list[list[OverflowPolicy] | None] | None:
+        """Overflow policies of a role by the site a patient asks at (None: no rule for the role)."""
+        site, role = ref.split(".", 1) if "." in ref else (None, ref)
+        per_site = [self.model.overflows.get((self.site_index[site] if site else k, role)) for k in range(len(self.model.sites))]
+        return per_site if any(p is not None for p in per_site) else None
+
+    def options(self, ref: str) -> list[list[st.Option]]:
+        """Per site, the calendars its patients may book for `ref`: its own first, then shared ones."""
+        role = ref.split(".", 1)[-1]
+        shared = {c.key: c for c in self.model.cooperation.calendars}
+        result = []
+        for site in self.model.sites:
+            keys = [self._key(site, ref)] + [c.key for c in shared.values() if site in c.partners and c.role == role]
+            options = []
+            for key in dict.fromkeys(k for k in keys if k in self.model.calendars):
+                quota = shared.get(key)
+                attribute = self.model_attribute(quota.attribute) if quota is not None and quota.attribute else -1
+                groups = quota.groups if quota is not None else {}
+                options.append((self.model.calendars[key], self.site_index[key.split(".", 1)[0]], attribute, groups))
+            result.append(options)
+        return result
 
     def book(self, step: schema.BookStep, path: str, then: st.Node) -> st.Node:
         calendars = [self.model.calendars.get(self._key(site, step.book)) for site in self.model.sites]
@@ -214,11 +248,12 @@ class Compiler:
             patience=None,
             waits=None,
         )
-        scan.next = then
+        back = st.ComeBack(self.ctx)
+        scan.next, back.next = back, then
         label = step.name or step.book.split(".")[-1]
         self.label(scan, label)
         urgent = (step.urgent.p, step.urgent.within) if step.urgent else None
-        return st.Book(self.ctx, calendars, self.slots.get((path, "lead")), urgent, self.slots.get((path, "urgent")),
+        return st.Book(self.ctx, self.options(step.book), self.slots.get((path, "lead")), urgent, self.slots.get((path, "urgent")),
                        self.model.bookings.setdefault(label, BookingRecord()), scan)
 
     def branch(self, step: schema.BranchStep, path: str, then: st.Node) -> st.Node:
@@ -288,30 +323,39 @@ def build(scenario: schema.Scenario, replication: int, seed: int, events: bool =
     end = warmup + scenario.run.horizon
     offset = week_offset(scenario)
     sites = list(scenario.sites)
+    site_index = {name: k for k, name in enumerate(sites)}
     stream_names = [a.name for a in scenario.arrivals]
     names = attribute_names(scenario)
     occupancy_targets = [t for t in scenario.targets if isinstance(t, schema.OccupancyTarget)]
+    cooperation = Cooperation.of(scenario)
 
     keys_by_pathway = {name: draw_keys(steps, name) for name, steps in scenario.pathways.items()}
     stream_keys = [[k for p in reachable_pathways(scenario, a.pathway) for k in keys_by_pathway[p]] for a in scenario.arrivals]
+    for s, arrival in enumerate(scenario.arrivals):
+        if any(isinstance(r.choose, schema.Weights) and arrival.name in r.arrivals for r in cooperation.routes):
+            stream_keys[s].append(ROUTE_DRAW)
     slots: dict[tuple[str, str], list[int]] = {}
     for s, keys in enumerate(stream_keys):
         for k, key in enumerate(keys):
             slots.setdefault((key.step, key.purpose), [-1] * len(stream_names))[s] = k
     draws = [StreamDraws(seed, replication, a.name, keys, attribute_specs(a, names)) for a, keys in zip(scenario.arrivals, stream_keys)]
-    ctx = st.Context(env, draws, [StreamRecord() for _ in stream_names], end)
+    transfers: dict[tuple[int, int], TransferRecord] = {}
+    transport = [[transport_minutes(scenario, a, b) for b in sites] for a in sites]
+    ctx = st.Context(env, draws, [StreamRecord() for _ in stream_names], end, transport, transfers)
     if events:
         ctx.log = EventLog()
-    model = Model(env, ctx, scenario, sites, stream_names, {}, {}, {}, {}, {}, warmup, end)
+    model = Model(env, ctx, scenario, sites, stream_names, {}, {}, {}, {}, transfers, warmup, end, cooperation=cooperation)
 
+    shared = {c.key: c for c in cooperation.calendars}
     for site_name, site in scenario.sites.items():
         for role, spec in site.resources.items():
             key = f"{site_name}.{role}"
             if isinstance(spec, schema.CalendarResource):
-                model.calendars[key] = Calendar(spec.calendar, offset)
+                quota = shared.get(key)
+                model.calendars[key] = Calendar(spec.calendar, offset, quota.shares if quota else None, quota.release if quota else None)
                 changes = timeline(0, opening_windows(spec.calendar))
             else:
-                changes = timeline(spec.capacity, schedule_windows(spec))
+                changes = timeline(spec.capacity, schedule_windows(spec) + cooperation.capacity.get(key, []))
             capacity = capacity_at(changes, offset, 0.0)
             thresholds = tuple(sorted({t.below for t in occupancy_targets if target_matches(t.occupancy, key)}))
             resource = Resource(key, capacity, StateLog(warmup, end, 0, 0, capacity, thresholds))
@@ -321,12 +365,28 @@ def build(scenario: schema.Scenario, replication: int, seed: int, events: bool =
             if len(changes) > 1:
                 model.drivers.append(CapacityDriver(env, resource, changes, offset, end))
 
+    view = SiteView(scenario, sites, model.resources)
+    model.overflows = cooperation.overflow_policies(view, stream_names)
+    routes = cooperation.route_policies(view, scenario)
     exit_node = st.Exit(ctx)
     compiler = Compiler(model, slots, exit_node)
-    site_index = {name: k for k, name in enumerate(sites)}
     for s, arrival in enumerate(scenario.arrivals):
         first = compiler.pathway(arrival.pathway)
         profile = rate_profile(arrival, end, int(offset // 1440))
         generator = streams.generator(seed, replication, "arrivals", arrival.name)
-        model.drivers.append(ArrivalDriver(env, s, site_index[arrival.at], profile, generator, draws[s], first.enter, warmup, ctx.arrive))
+        driver = ArrivalDriver(env, s, site_index[arrival.at], profile, generator, draws[s], first.enter, warmup, ctx.arrive)
+        if s in routes:
+            driver.route = _router(routes[s], ctx, slots.get((ROUTE_DRAW.step, ROUTE_DRAW.purpose)))
+        model.drivers.append(driver)
     return model
+
+
+ROUTE_DRAW = DrawKey("route", "choice", None)
+"""The uniform number a `route` by weights draws for each patient."""
+
+
+def _router(policy: RoutePolicy, ctx: st.Context, slot: list[int] | None) -> Callable[[Any], int]:
+    """The care-site choice of a route policy, fed with the patient's own number when it draws."""
+    if policy.draws and slot is not None:
+        return lambda patient: policy.choose(ctx.number(patient, slot[patient.stream]))
+    return lambda patient: policy.choose(0.0)

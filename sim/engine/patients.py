@@ -32,7 +32,8 @@ class Patient:
     the step to resume, so a timed step costs one scheduled event and no allocation.
     """
 
-    __slots__ = ("callbacks", "stream", "index", "site", "attrs", "draws", "used", "revisits", "arrival", "counted", "since", "held")
+    __slots__ = ("callbacks", "stream", "index", "site", "attrs", "draws", "used", "revisits", "arrival", "counted", "since", "held",
+                 "origin", "moves", "travel", "home", "booked", "diverted")
     _ok = True
 
     def __init__(self, stream: int, index: int, site: int, attrs: tuple[Any, ...], draws: list[float], arrival: float, counted: bool):
@@ -48,6 +49,17 @@ class Patient:
         self.counted = counted
         self.since = arrival
         self.held: list[Any] = []
+        self.origin = site
+        """The site of the patient's stream, where it appeared (flows start there)."""
+        self.moves = 0
+        self.travel = 0.0
+        """Transfers so far and their transport minutes."""
+        self.home: int | None = None
+        """Where to come back to after an exam at another site's shared calendar."""
+        self.booked = site
+        """The site of the calendar the patient has an appointment with."""
+        self.diverted: Any = None
+        """The step that just sent the patient to a partner (not to divert it twice)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,8 @@ class ArrivalDriver:
     It is a SimPy event too: it wakes itself at each arrival time.
     """
 
-    __slots__ = ("callbacks", "env", "stream", "site", "draws", "start", "warmup", "_chunks", "_times", "_rows", "_attrs", "_pos", "created", "on_arrival")
+    __slots__ = ("callbacks", "env", "stream", "site", "draws", "start", "warmup", "_chunks", "_times", "_rows", "_attrs", "_pos", "created",
+                 "on_arrival", "route")
     _ok = True
 
     def __init__(self, env: Environment, stream: int, site: int, profile: RateProfile, generator: np.random.Generator,
@@ -122,6 +135,8 @@ class ArrivalDriver:
         self.callbacks: list[Callable[[Any], None]] | None = None
         self.env, self.stream, self.site, self.draws, self.start, self.warmup = env, stream, site, draws, start, warmup
         self.on_arrival = on_arrival
+        self.route: Callable[[Patient], int] | None = None
+        """Chooses the care site at arrival (a `route` rule), if any."""
         self._chunks: Iterator[np.ndarray] = arrival_times(profile, generator)
         self._times: list[float] = []
         self._rows: list[list[float]] = []
@@ -149,5 +164,7 @@ class ArrivalDriver:
         self._pos += 1
         self.created += 1
         self._schedule_next()
+        if self.route is not None:
+            patient.site = self.route(patient)
         self.on_arrival(patient)
         self.start(patient)

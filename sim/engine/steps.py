@@ -2,7 +2,9 @@
 timed step puts the patient back on the SimPy schedule with the method that resumes it.
 
 Resources are resolved at the patient's current site (`resources[patient.site]`). Each
-random quantity comes from the patient's own numbers (`Context.number`).
+random quantity comes from the patient's own numbers (`Context.number`). Cooperation rules
+act through two hooks: an `Acquire` step may send the patient to a partner (`overflow`), and
+a `Book` step considers every calendar the patient's site may book on (`share_calendar`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from simpy.core import Environment
 
+from sim.cooperation import OverflowPolicy
 from sim.engine.calendar import Calendar
 from sim.engine.patients import NORMAL, Patient, StreamDraws
 from sim.engine.resources import Resource
@@ -23,11 +26,17 @@ ARRIVAL, QUEUE, START, END, LEAVE, BOOKED, APPOINTMENT, TRANSFER_OUT, TRANSFER_I
 class Context:
     """What every node of one replication shares: the clock, the draws and the records."""
 
-    def __init__(self, env: Environment, draws: list[StreamDraws], stream_records: list[StreamRecord], end: float):
+    def __init__(self, env: Environment, draws: list[StreamDraws], stream_records: list[StreamRecord], end: float,
+                 transport: list[list[float | None]], transfers: dict[tuple[int, int], TransferRecord]):
         self.env = env
         self.draws = draws
         self.stream_records = stream_records
         self.end = end
+        self.transport = transport
+        """Minutes to move a patient between two sites, by site index (None: no time known)."""
+        self.transfers = transfers
+        self.flows: dict[tuple[int, int, int], list[float]] = {}
+        """Counted patients by (stream, origin site, last site): [patients, transfers, transport minutes]."""
         self.inside = 0
         """Counted patients still in the system."""
         self.log: EventLog | None = None
@@ -65,8 +74,45 @@ class Context:
             record.departed += 1
             record.stays.append(self.env.now - patient.arrival)
             self.inside -= 1
+            self._flow(patient)
         if self.log is not None:
             self.event(patient, 0, 0, DEPART)
+
+    def _flow(self, patient: Patient) -> None:
+        """Add a leaving patient to the flow from its origin to where it ends."""
+        flow = self.flows.get((patient.stream, patient.origin, patient.site))
+        if flow is None:
+            flow = self.flows[(patient.stream, patient.origin, patient.site)] = [0, 0, 0.0]
+        flow[0] += 1
+        flow[1] += patient.moves
+        flow[2] += patient.travel
+
+    def move(self, patient: Patient, destination: int, label: int, then: Any) -> None:
+        """Send the patient to another site: it travels for the transport time, then `then(patient)`."""
+        origin = patient.site
+        duration = self.transport[origin][destination]
+        if duration is None:
+            raise RuntimeError("no transport time between two sites (the checks should have said so)")
+        if origin != destination:
+            patient.moves += 1
+            patient.travel += duration
+            if patient.counted:
+                record = self.transfers.get((origin, destination))
+                if record is None:
+                    record = self.transfers[(origin, destination)] = TransferRecord()
+                record.times.append(self.env.now)
+                record.durations.append(duration)
+        if self.log is not None:
+            self.event(patient, label, 0, TRANSFER_OUT)
+
+        def arrived(_: Any) -> None:
+            patient.site = destination
+            if self.log is not None:
+                self.event(patient, label, 0, TRANSFER_IN)
+            then(patient)
+
+        patient.callbacks = [arrived]
+        self.env.schedule(patient, NORMAL, duration)
 
     def _free(self, patient: Patient) -> None:
         """Release every unit the patient still holds."""
@@ -82,6 +128,7 @@ class Context:
         if patient.counted:
             self.stream_records[patient.stream].left_unseen += 1
             self.inside -= 1
+            self._flow(patient)
         if self.log is not None:
             self.event(patient, 0, 0, LEAVE)
 
@@ -133,23 +180,55 @@ class Timer:
             ctx.leave_unseen(self.patient)
 
 
-class Acquire(Node):
-    """Wait for a unit of a resource (by priority, with patience), then `started`."""
+class OverflowCheck:
+    """A `wait_above` deadline: a SimPy event that sends a patient still waiting to a partner."""
 
-    __slots__ = ("resources", "priority", "patience", "waits")
+    __slots__ = ("callbacks", "patient", "ticket", "resource", "node", "policy")
+    _ok = True
+
+    def __init__(self, patient: Patient, ticket: list[Any], resource: Resource, node: Acquire, policy: OverflowPolicy):
+        self.callbacks = [self.expire]
+        self.patient, self.ticket, self.resource, self.node, self.policy = patient, ticket, resource, node, policy
+
+    def expire(self, _: Any) -> None:
+        """Leave for a partner with room, unless served in the meantime."""
+        now = self.node.ctx.env.now
+        if self.ticket[3] is None:
+            return
+        target = self.policy.partner(now)
+        if target is not None and self.resource.withdraw(now, self.ticket):
+            self.node.send(self.patient, target)
+
+
+class Acquire(Node):
+    """Wait for a unit of a resource (by priority, with patience), then `started`.
+
+    `overflows[site]` lists the overflow policies of this role at that home site (None where
+    there are none); a patient a policy sends away requests the unit again at the partner,
+    its wait counted from its first request.
+    """
+
+    __slots__ = ("resources", "priority", "patience", "waits", "overflows")
 
     def __init__(self, ctx: Context, resources: list[Resource | None], priority: float | int | None,
-                 priority_attribute: bool, patience: list[int] | None, waits: WaitRecord | None, label: int = 0):
+                 priority_attribute: bool, patience: list[int] | None, waits: list[WaitRecord | None] | None,
+                 overflows: list[list[OverflowPolicy] | None] | None = None, label: int = 0):
         super().__init__(ctx, label)
         self.resources = resources
         self.priority = (priority, priority_attribute)
         self.patience = patience
         self.waits = waits
+        self.overflows = overflows
 
     def enter(self, patient: Patient) -> None:
         now = self.ctx.env.now
         resource = self.resources[patient.site]
-        patient.since = now
+        if patient.diverted is self:
+            patient.diverted = None  # arrived at the partner: it asks here, its wait runs on
+        else:
+            patient.since = now
+            if self.overflows is not None and self._divert(patient, now):
+                return
         if resource.try_start(now):
             self.record_wait(patient, now)
             if self.ctx.log is not None:
@@ -168,6 +247,28 @@ class Acquire(Node):
         ticket = resource.enqueue(now, rank, patient, self._served)
         if limit is not None:
             self.ctx.env.schedule(Timer(patient, ticket, resource, self), NORMAL, limit)
+        if self.overflows is not None and self.overflows[patient.site] is not None:
+            for policy in self.overflows[patient.site]:
+                if policy.wait_above is not None and policy.concerns(patient.stream):
+                    self.ctx.env.schedule(OverflowCheck(patient, ticket, resource, self, policy), NORMAL, policy.wait_above)
+
+    def _divert(self, patient: Patient, now: float) -> bool:
+        """Send the patient to a partner if a policy's trigger holds at home and a partner has room."""
+        policies = self.overflows[patient.site]
+        if policies is None:
+            return False
+        for policy in policies:
+            if policy.wait_above is None and policy.concerns(patient.stream) and policy.saturated(patient.site):
+                target = policy.partner(now)
+                if target is not None:
+                    self.send(patient, target)
+                    return True
+        return False
+
+    def send(self, patient: Patient, target: int) -> None:
+        """Move the patient to `target`, where it asks for the unit again."""
+        patient.diverted = self
+        self.ctx.move(patient, target, self.label, self.enter)
 
     def _served(self, patient: Patient, now: float) -> None:
         self.record_wait(patient, now)
@@ -178,7 +279,9 @@ class Acquire(Node):
 
     def record_wait(self, patient: Patient, now: float, left: bool = False) -> None:
         """Keep the wait at a named step: in the hourly series always, as a wait if counted."""
-        record = self.waits
+        if self.waits is None:
+            return
+        record = self.waits[patient.site]
         if record is not None:
             wait = now - patient.since
             hour = int(now // 60)
@@ -301,39 +404,28 @@ class Jump(Node):
 class Transfer(Node):
     """`transfer: SITE`: the patient travels, then continues there."""
 
-    __slots__ = ("destination", "times", "records")
+    __slots__ = ("destination",)
 
-    def __init__(self, ctx: Context, destination: int, times: list[list[float | None]], records: dict[tuple[int, int], TransferRecord]):
+    def __init__(self, ctx: Context, destination: int):
         super().__init__(ctx)
-        self.destination, self.times, self.records = destination, times, records
+        self.destination = destination
 
     def enter(self, patient: Patient) -> None:
-        origin = patient.site
-        duration = self.times[origin][self.destination]
-        if duration is None:
-            raise RuntimeError("no transport time between two sites (the checks should have said so)")
-        if patient.counted and origin != self.destination:
-            record = self.records.setdefault((origin, self.destination), TransferRecord())
-            record.times.append(self.ctx.env.now)
-            record.durations.append(duration)
-        if self.ctx.log is not None:
-            self.ctx.event(patient, self.label, 0, TRANSFER_OUT)
-        patient.callbacks = [self._arrived]
-        self.ctx.env.schedule(patient, NORMAL, duration)
+        self.ctx.move(patient, self.destination, self.label, self.next.enter)
 
-    def _arrived(self, patient: Patient) -> None:
-        patient.site = self.destination
-        if self.ctx.log is not None:
-            self.ctx.event(patient, self.label, 0, TRANSFER_IN)
-        self.next.enter(patient)
+
+Option = tuple[Calendar, int, int, dict[Any, int]]
+"""A calendar a site may book on: the calendar, its site, the quota attribute index (-1: none)
+and the quota group of each attribute value (by attribute key)."""
 
 
 class Book(Node):
-    """`book`: take the earliest allowed slot, wait until it, then use the scanner."""
+    """`book`: take the earliest allowed slot among the calendars the site may book on, wait
+    until it, then use the scanner at the calendar's site."""
 
     __slots__ = ("calendars", "lead", "urgent", "urgent_draw", "records", "scan")
 
-    def __init__(self, ctx: Context, calendars: list[Calendar | None], lead: list[int] | None,
+    def __init__(self, ctx: Context, calendars: list[list[Option]], lead: list[int] | None,
                  urgent: tuple[float, float] | None, urgent_draw: list[int] | None, records: BookingRecord | None, scan: UseFor):
         super().__init__(ctx)
         self.calendars, self.lead, self.urgent, self.urgent_draw = calendars, lead, urgent, urgent_draw
@@ -341,25 +433,45 @@ class Book(Node):
 
     def enter(self, patient: Patient) -> None:
         now = self.ctx.env.now
-        calendar = self.calendars[patient.site]
-        forced = False
-        if self.urgent is not None and self.slot(self.urgent_draw, patient) < self.urgent[0]:
-            index = calendar.earliest(now)
-            if calendar.times[index] > now + self.urgent[1]:
-                index, forced = calendar.first_at_or_after(now), True
-        else:
-            lead = self.slot(self.lead, patient) if self.lead is not None else 0.0
-            index = calendar.earliest(now + lead)
-        start = calendar.take(index)
+        options = self.calendars[patient.site]
+        urgent = self.urgent is not None and self.slot(self.urgent_draw, patient) < self.urgent[0]
+        earliest = now if urgent else now + (self.slot(self.lead, patient) if self.lead is not None else 0.0)
+        best = None
+        for calendar, site, attribute, groups in options:
+            group = 0 if attribute < 0 else groups.get(attribute_key(patient.attrs[attribute]), -1)
+            index = calendar.earliest(earliest, now, group)
+            if best is None or calendar.times[index] < best[0].times[best[3]]:
+                best = (calendar, site, group, index)
+        calendar, site, group, index = best
+        forced = urgent and calendar.times[index] > now + self.urgent[1]
+        if forced:  # squeezed into the first slot of the site's own (or first) calendar, overbooked
+            calendar, site, attribute, groups = options[0]
+            group = 0 if attribute < 0 else groups.get(attribute_key(patient.attrs[attribute]), -1)
+            index = calendar.first_at_or_after(now)
+        start = calendar.take(index, group)
         if self.records is not None and patient.counted:
             self.records.delays.append(start - now)
             self.records.forced += forced
+        patient.booked = site
         if self.ctx.log is not None:
-            self.ctx.event(patient, self.label, self.scan.resources[patient.site].code, BOOKED)
+            self.ctx.event(patient, self.label, self.scan.resources[site].code, BOOKED)
         patient.callbacks = [self._at_slot]
         self.ctx.env.schedule(patient, NORMAL, start - now)
 
     def _at_slot(self, patient: Patient) -> None:
+        if patient.booked != patient.site:
+            patient.home, patient.site = patient.site, patient.booked
         if self.ctx.log is not None:
             self.ctx.event(patient, self.label, self.scan.resources[patient.site].code, APPOINTMENT)
         self.scan.enter(patient)
+
+
+class ComeBack(Node):
+    """After an exam at another site's calendar, the patient is back at its own site."""
+
+    __slots__ = ()
+
+    def enter(self, patient: Patient) -> None:
+        if patient.home is not None:
+            patient.site, patient.home = patient.home, None
+        self.next.enter(patient)

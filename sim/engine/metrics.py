@@ -1,0 +1,156 @@
+"""One replication's statistics, read off a finished model's records (SPEC section 4).
+
+Patients are counted where they are found at the end; waits are reported per step name and,
+where a step runs at several sites, per site too (`name@site`); cooperation adds calendar
+use by quota group and the flows of patients from their origin to where they ended.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from sim import schema, stats
+from sim.engine.model import Model, target_matches
+from sim.engine.patients import Patient
+from sim.stats import Row
+
+HOURS_PER_DAY = 24.0
+
+
+class ConservationError(AssertionError):
+    """Patients were created or lost: arrivals != departed + left unseen + still inside."""
+
+
+def still_inside(model: Model) -> Counter[int]:
+    """Counted patients still in the system at the end, per stream, found where they are:
+    on the event schedule (in a timed step) or in a resource queue."""
+    found: dict[int, Patient] = {}
+    for *_, event in model.env._queue:
+        if isinstance(event, Patient) and event.counted:
+            found[id(event)] = event
+    for resource in model.resources.values():
+        for ticket in resource._heap:
+            if ticket[3] is not None and ticket[2].counted:
+                found[id(ticket[2])] = ticket[2]
+    return Counter(p.stream for p in found.values())
+
+
+def replication_rows(model: Model) -> list[Row]:
+    """Every statistic of a finished replication; checks conservation stream by stream."""
+    targets = {t.wait: t.within for t in model.scenario.targets if isinstance(t, schema.WaitTarget)}
+    return [*_wait_rows(model, targets), *_booking_rows(model, targets), *_patient_rows(model), *_resource_rows(model),
+            *_transfer_rows(model), *_flow_rows(model)]
+
+
+def _wait_rows(model: Model, targets: dict[str, float]) -> list[Row]:
+    rows: list[Row] = []
+    by_name: dict[str, list[int]] = {}
+    for name, site in model.waits:
+        by_name.setdefault(name, []).append(site)
+    for name in sorted(by_name):
+        records = [model.waits[(name, site)] for site in sorted(by_name[name])]
+        waits = np.concatenate([np.frombuffer(r.waits) for r in records])
+        rows += stats.distribution_rows("wait", name, waits, "min", target=targets.get(name))
+        rows.append(("wait", name, "left_unseen", float(sum(r.left for r in records)), "patients"))
+        used = [(site, r) for site, r in zip(sorted(by_name[name]), records) if len(r.waits)]
+        if len(used) > 1:
+            for site, record in used:
+                scope = f"{name}@{model.sites[site]}"
+                rows += stats.distribution_rows("wait", scope, np.frombuffer(record.waits), "min", target=targets.get(name))
+    return rows
+
+
+def _booking_rows(model: Model, targets: dict[str, float]) -> list[Row]:
+    rows: list[Row] = []
+    for name in sorted(model.bookings):
+        record = model.bookings[name]
+        rows += stats.distribution_rows("access_delay", name, np.frombuffer(record.delays), "d", scale=stats.MINUTES_PER_DAY,
+                                        target=targets.get(name))
+        rows.append(("access_delay", name, "forced", float(record.forced), "patients"))
+    return rows
+
+
+def _patient_rows(model: Model) -> list[Row]:
+    rows: list[Row] = []
+    inside = still_inside(model)
+    totals: Counter[str] = Counter()
+    for s, name in enumerate(model.streams):
+        record = model.ctx.stream_records[s]
+        rows += stats.distribution_rows("time_in_system", name, np.frombuffer(record.stays), "min", with_max=False)
+        rows.append(("throughput", name, "count", float(record.departed), "patients"))
+        counts = {"arrivals": record.arrivals, "departed": record.departed, "left_unseen": record.left_unseen, "still_inside": inside[s]}
+        if counts["arrivals"] != counts["departed"] + counts["left_unseen"] + counts["still_inside"]:
+            raise ConservationError(f"stream {name}: {counts}")
+        for key, count in counts.items():
+            rows.append(("patients", f"{key}:{name}", "count", float(count), "patients"))
+            totals[key] += count
+    for key in ("arrivals", "departed", "left_unseen", "still_inside"):
+        rows.append(("patients", key, "count", float(totals[key]), "patients"))
+    return rows
+
+
+def _resource_rows(model: Model) -> list[Row]:
+    rows: list[Row] = []
+    targets = [t for t in model.scenario.targets if isinstance(t, schema.OccupancyTarget)]
+    labels = {c.key: [str(v) for v in c.labels] for c in model.cooperation.calendars if c.shares}
+    for key in sorted(model.resources):
+        log = model.resources[key].log
+        thresholds = {x: k for k, x in enumerate(log.thresholds)}
+        wanted = {t.below: thresholds[t.below] for t in targets if t.below in thresholds and target_matches(t.occupancy, key)}
+        rows += stats.resource_rows(key, log, wanted)
+        if key in model.calendars:
+            rows += _slot_rows(model, key, labels.get(key))
+    return rows
+
+
+def _slot_rows(model: Model, key: str, groups: list[str] | None) -> list[Row]:
+    """Appointments offered and booked in the measured period; by quota group with quotas."""
+    calendar = model.calendars[key]
+    offered = calendar.offered_between(model.warmup, model.end)
+    booked = calendar.booked_between(model.warmup, model.end)
+    rows = [("slots", key, "offered", float(offered), "appointments"),
+            ("slots", key, "used_share", sum(booked) / offered if offered else float("nan"), "share")]
+    for label, count in zip(groups or [], booked):
+        rows.append(("slots", key, f"booked_share:{label}", count / sum(booked) if sum(booked) else float("nan"), "share"))
+    return rows
+
+
+def _transfer_rows(model: Model) -> list[Row]:
+    rows: list[Row] = []
+    durations_all: list[np.ndarray] = []
+    for (a, b) in sorted(model.transfers):
+        durations = np.frombuffer(model.transfers[(a, b)].durations)
+        durations_all.append(durations)
+        scope = f"{model.sites[a]}>{model.sites[b]}"
+        rows.append(("transfers", scope, "count", float(durations.size), "patients"))
+        rows.append(("transfers", scope, "transport_mean", float(durations.mean()), "min"))
+    everything = np.concatenate(durations_all) if durations_all else np.empty(0)
+    rows.append(("transfers", "all", "count", float(everything.size), "patients"))
+    rows.append(("transfers", "all", "transport_mean", float(everything.mean()) if everything.size else float("nan"), "min"))
+    return rows
+
+
+def _flow_rows(model: Model) -> list[Row]:
+    """Counted patients that left, by stream, origin site and the site they left from."""
+    rows: list[Row] = []
+    days = (model.end - model.warmup) / 1440.0
+    for (s, origin, site), (patients, moves, travel) in sorted(model.ctx.flows.items()):
+        scope = f"{model.streams[s]}:{model.sites[origin]}>{model.sites[site]}"
+        rows += [("flows", scope, "patients", float(patients), "patients"),
+                 ("flows", scope, "per_day", patients / days, "patients/d"),
+                 ("flows", scope, "transfers", float(moves), "patients"),
+                 ("flows", scope, "transport_hours", travel / 60.0, "h")]
+    return rows
+
+
+def hourly_waits(model: Model) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per step name, the sums and counts of waits ending in each hour, summed over sites."""
+    result: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for (name, _), record in sorted(model.waits.items()):
+        sums, counts = np.asarray(record.hour_sums), np.asarray(record.hour_counts)
+        if name in result:
+            sums, counts = sums + result[name][0], counts + result[name][1]
+        result[name] = (sums, counts)
+    return result
