@@ -288,12 +288,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                        help=f"a smoke version: {' and '.join(f'{n:,}' for n in QUICK_SIZES)} patients, 1 run each, bars not enforced")
     bench.add_argument("--seed", type=int, help="root seed of every run (default: the reference seed)")
     bench.add_argument("--json", metavar="FILE", help="also write every number as JSON")
+    bench.add_argument("--rules", action="store_true",
+                       help="instead, the cost of cooperation rules: a two-ED territory with and without them (200k patients)")
     bench.set_defaults(handler=bench_command)
     return bench
 
 
 def bench_command(args: argparse.Namespace) -> int:
     """Run the bench, print the report; exit 1 if a bar fails (never with `--quick`)."""
+    if args.rules:
+        from sim.bench.cooperation import MIN_RATIO, run_rules_bench
+
+        size = (args.patients or [20_000 if args.quick else 200_000])[0]
+        rules = run_rules_bench(size, args.repeats or (1 if args.quick else DEFAULT_REPEATS))
+        print(rules.format())
+        return 0 if rules.ratio >= MIN_RATIO or args.quick else 1
     sizes = args.patients or (list(QUICK_SIZES) if args.quick else list(DEFAULT_SIZES))
     repeats = args.repeats or (1 if args.quick else DEFAULT_REPEATS)
 

@@ -90,3 +90,16 @@ def test_patient_counts_parse():
 def test_repeats_must_be_positive():
     with pytest.raises(SystemExit):
         _parser().parse_args(["bench", "--repeats", "0"])
+
+
+def test_rules_bench_runs_the_same_territory_with_and_without_rules() -> None:
+    """The rules bench machinery works on a small territory (no timing asserted)."""
+    from sim.bench.cooperation import run_rules_bench, territory_yaml
+    from sim.loader import load_text
+
+    plain, ruled = (load_text(territory_yaml(2_000, rules), "t.yaml").base for rules in (False, True))
+    assert plain.cooperation == () and len(ruled.cooperation) == 4
+    assert plain.model_dump(exclude={"cooperation"}) == ruled.model_dump(exclude={"cooperation"})
+    report = run_rules_bench(2_000, repeats=1)
+    assert report.ratio > 0 and len(report.without) == len(report.with_rules) == 1
+    assert "ratio" in report.format()
