@@ -99,6 +99,7 @@ def _run(args: argparse.Namespace) -> int:
         precision=args.precision,
         max_replications=args.max_replications,
         events=args.events,
+        scheduler=args.scheduler,
         command=["coopsim", *sys.argv[1:]],
     )
     plan = runner.plan(bundled.resolve(args.scenario), options)
@@ -179,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive, help="worker processes (default: all cores)")
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
     run.add_argument("--events", action="store_true", help="also write events.parquet, one row per patient event")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run the tasks on a Dask cluster (needs the dask extra: pip install -e '.[dask]')")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no table")
     run.add_argument("--precision", type=_share, default=0.05,
                      help="target relative half-width of key metrics' 95%% intervals, for the advice (default 0.05)")

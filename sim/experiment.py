@@ -85,8 +85,13 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def executor_for(workers: int) -> Executor:
-    """The local executor for a number of workers (1 runs in this process)."""
+def executor_for(workers: int, scheduler: str | None = None) -> Executor:
+    """The Dask executor if a scheduler address is given, else the local one for a number of
+    workers (1 runs in this process)."""
+    if scheduler is not None:
+        from sim.dask_executor import DaskExecutor
+
+        return DaskExecutor(scheduler)
     return SerialExecutor() if workers <= 1 else ProcessExecutor(workers)
 
 

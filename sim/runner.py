@@ -33,6 +33,7 @@ class RunOptions:
     precision: float = 0.05
     max_replications: int | None = None
     events: bool = False
+    scheduler: str | None = None
     command: list[str] = field(default_factory=list)
 
 
@@ -165,7 +166,7 @@ def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | 
     if plan_.out.exists() and not options.force:
         raise rf.ResultsExist(f"{plan_.out} exists: choose another --out or pass --force to replace it")
     started = time.perf_counter()
-    executor = executor_for(options.workers)
+    executor = executor_for(options.workers, options.scheduler)
     results = run_tasks(plan_.loaded, plan_.variants, range(plan_.replications), plan_.seed, executor, on_done, options.events)
     if options.max_replications is not None:
         results = _add_replications(plan_, options, results, executor, on_done, on_more)

@@ -191,3 +191,14 @@ def test_a_sweep_runs_generated_variants_with_parameter_columns(tmp_path):
     summary = pd.read_csv(tmp_path / "out" / "summary.csv")
     peak = summary[(summary.metric == "occupancy") & (summary.scope == "h.bed") & (summary.stat == "peak")]
     assert (peak["mean"] <= peak[column]).all()  # nobody above the swept capacity
+
+
+def test_a_dask_cluster_gives_the_same_bytes(tmp_path):
+    """The Dask executor (here a local in-process cluster) writes the same tables as one worker."""
+    distributed = __import__("pytest").importorskip("distributed", reason="the dask extra is not installed")
+    scenario = _write(tmp_path, TWO_DOCTORS)
+    _run(scenario, tmp_path / "local", "--workers", "1", "--replications", "3")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        _run(scenario, tmp_path / "dask", "--scheduler", cluster.scheduler_address, "--replications", "3")
+    for name in ("replications.csv", "summary.csv", "comparison.csv", "occupancy.csv", "flows.csv"):
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
