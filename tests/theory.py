@@ -136,3 +136,12 @@ def replicate(text: str, replications: int, seed: int = 20260105) -> list[Replic
     """Replications 0..n-1 of a scenario given as YAML text."""
     model = scenario(text)
     return [simulate(model, r, seed) for r in range(replications)]
+
+
+def proportion_interval(successes: int, trials: int, level: float = 0.99) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) interval of a binomial proportion at `level`: the β quantiles
+    B(α/2; k, n-k+1) and B(1-α/2; k+1, n-k) (Clopper & Pearson 1934, *Biometrika* 26(4))."""
+    alpha = 1 - level
+    low = stats.beta.ppf(alpha / 2, successes, trials - successes + 1) if successes > 0 else 0.0
+    high = stats.beta.ppf(1 - alpha / 2, successes + 1, trials - successes) if successes < trials else 1.0
+    return float(low), float(high)

@@ -187,24 +187,34 @@ class Compiler:
         if self.ctx.log is not None:
             node.label = self.ctx.log.code(name)
 
-    def use(self, step: schema.UseStep, path: str, then: st.Node) -> st.Node:
+    def use(self, step: schema.UseStep, path: str, then: st.Node, ref: str | None = None) -> st.Node:
+        """A `use` step's node for role `ref` (default: the step's). A SITE.ROLE step under an
+        overflow rule gets the same step for the bare role, where a patient sent away asks."""
+        ref = ref or step.use
         priority, by_attribute = self._priority(step.priority)
-        resources = self.resources(step.use)
+        resources = self.resources(ref)
         common = dict(
             resources=resources,
             priority=priority,
             priority_attribute=by_attribute,
             patience=self.slots.get((path, "patience")),
             waits=self.waits(step.name, resources) if step.name else None,
-            overflows=self.overflows(step.use),
+            overflows=self.overflows(ref),
         )
         if step.during is None:
-            return st.UseFor(self.ctx, duration=self.slots[(path, "duration")], **common)
-        node = st.UseDuring(self.ctx, **common)
-        release = st.Release(self.ctx)
-        release.next = then
-        self.label(release, step.name or path)
-        node.body = self.sequence(step.during, f"{path}/during", release)
+            node = st.UseFor(self.ctx, duration=self.slots[(path, "duration")], **common)
+        else:
+            node = st.UseDuring(self.ctx, **common)
+            release = st.Release(self.ctx)
+            release.next = then
+            self.label(release, step.name or path)
+            node.body = self.sequence(step.during, f"{path}/during", release)
+        if ref != step.use or "." not in ref or common["overflows"] is None:
+            return node
+        elsewhere = self.use(step, path, then, ref.split(".", 1)[1])
+        elsewhere.next = then
+        self.label(elsewhere, step.name or path)
+        node.elsewhere = elsewhere
         return node
 
     def waits(self, name: str, resources: list[Resource | None]) -> list[WaitRecord | None]:

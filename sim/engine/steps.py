@@ -205,10 +205,11 @@ class Acquire(Node):
 
     `overflows[site]` lists the overflow policies of this role at that home site (None where
     there are none); a patient a policy sends away requests the unit again at the partner,
-    its wait counted from its first request.
+    its wait counted from its first request. For a step naming SITE.ROLE, `elsewhere` is the
+    same step with the role resolved at the patient's site: the one a sent patient asks at.
     """
 
-    __slots__ = ("resources", "priority", "patience", "waits", "overflows")
+    __slots__ = ("resources", "priority", "patience", "waits", "overflows", "elsewhere")
 
     def __init__(self, ctx: Context, resources: list[Resource | None], priority: float | int | None,
                  priority_attribute: bool, patience: list[int] | None, waits: list[WaitRecord | None] | None,
@@ -219,6 +220,7 @@ class Acquire(Node):
         self.patience = patience
         self.waits = waits
         self.overflows = overflows
+        self.elsewhere: Acquire | None = None
 
     def enter(self, patient: Patient) -> None:
         now = self.ctx.env.now
@@ -266,9 +268,10 @@ class Acquire(Node):
         return False
 
     def send(self, patient: Patient, target: int) -> None:
-        """Move the patient to `target`, where it asks for the unit again."""
-        patient.diverted = self
-        self.ctx.move(patient, target, self.label, self.enter)
+        """Move the patient to `target`, where it asks for the unit again (of the role there)."""
+        node = self.elsewhere or self
+        patient.diverted = node
+        self.ctx.move(patient, target, self.label, node.enter)
 
     def _served(self, patient: Patient, now: float) -> None:
         self.record_wait(patient, now)
