@@ -663,17 +663,28 @@ def _staff_sessions(scenario: schema.Scenario, where: Reach) -> Iterator[Finding
 
 
 def _targets(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
-    """Wait targets name a use or book step; occupancy targets a role or SITE.ROLE."""
+    """Wait targets name a use or book step; occupancy targets a role or SITE.ROLE; at most one
+    target per wait and per resource (each is reported as one `within_target` statistic)."""
     names = [held[2] for _, step in iter_steps(scenario) if (held := _held(step)) and held[2]]
     roles = _roles(scenario)
+    seen: list[tuple[int, str, str, str | None]] = []
     for k, target in enumerate(scenario.targets):
         if isinstance(target, schema.WaitTarget):
+            kind, name, site = "wait", target.wait, None
             if target.wait not in names:
                 yield ("targets", k, "wait"), _unknown("step name", target.wait, names)
-        elif split_ref(target.occupancy)[0] is not None:
-            yield from _site_role(scenario, ("targets", k, "occupancy"), target.occupancy, None)
-        elif target.occupancy not in roles:
-            yield ("targets", k, "occupancy"), _unknown("role", target.occupancy, roles)
+        else:
+            kind, (site, name) = "occupancy", split_ref(target.occupancy)
+            if site is not None:
+                yield from _site_role(scenario, ("targets", k, "occupancy"), target.occupancy, None)
+            elif name not in roles:
+                yield ("targets", k, "occupancy"), _unknown("role", name, roles)
+        first = next((j for j, kind_, name_, site_ in seen
+                      if (kind_, name_) == (kind, name) and (site is None or site_ is None or site == site_)), None)
+        if first is not None:
+            yield ("targets", k), (f"a second target for the {kind} of {target.wait if kind == 'wait' else target.occupancy} "
+                                   f"(first: targets[{first}]; expected one target per wait and per resource)")
+        seen.append((k, kind, name, site))
 
 
 _CHECKS: tuple[Callable[[schema.Scenario, Reach], Iterator[Finding]], ...] = (
