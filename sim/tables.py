@@ -92,20 +92,29 @@ def occupancy_rows(variant: str, params: dict[str, Any], results: list[Replicati
         capacity = np.vstack([r.hourly[resource].capacity for r in results])
         with np.errstate(invalid="ignore", divide="ignore"):
             occupancy = np.where(capacity > 0, busy / np.where(capacity > 0, capacity, 1), np.nan)
-        finite = np.isfinite(occupancy).any(axis=0)
-        p5 = np.full(occupancy.shape[1], np.nan)
-        p95 = np.full(occupancy.shape[1], np.nan)
-        mean = np.full(occupancy.shape[1], np.nan)
-        if finite.any():
-            p5[finite] = np.nanpercentile(occupancy[:, finite], 5, axis=0)
-            p95[finite] = np.nanpercentile(occupancy[:, finite], 95, axis=0)
-            mean[finite] = np.nanmean(occupancy[:, finite], axis=0)
+        p5, p95 = column_percentile(occupancy, 5), column_percentile(occupancy, 95)
+        counts = np.isfinite(occupancy).sum(axis=0)
+        with np.errstate(invalid="ignore"):
+            mean = np.where(counts > 0, np.nansum(occupancy, axis=0) / np.maximum(counts, 1), np.nan)
         busy_mean, capacity_mean = busy.mean(axis=0), capacity.mean(axis=0)
         for hour in range(occupancy.shape[1]):
             rows.append({"variant": variant, **params, "resource": resource, "hour": hour, "busy_mean": busy_mean[hour],
                          "capacity_mean": capacity_mean[hour], "occupancy_mean": mean[hour],
                          "occupancy_p5": p5[hour], "occupancy_p95": p95[hour]})
     return rows
+
+
+def column_percentile(values: np.ndarray, q: float) -> np.ndarray:
+    """Percentile q of each column over its finite values (NaN for none), with numpy's default
+    linear interpolation; vectorised, where np.nanpercentile loops column by column."""
+    ordered = np.sort(values, axis=0)  # NaN sort last
+    counts = np.isfinite(values).sum(axis=0)
+    position = np.maximum(counts - 1, 0) * q / 100.0
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, np.maximum(counts - 1, 0))
+    below = np.take_along_axis(ordered, low[None, :], axis=0)[0]
+    above = np.take_along_axis(ordered, high[None, :], axis=0)[0]
+    return np.where(counts > 0, below + (above - below) * (position - low), np.nan)
 
 
 def param_columns(params: Sequence[dict[str, Any]]) -> list[str]:
