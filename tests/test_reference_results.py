@@ -21,7 +21,13 @@ from sim.results import csv_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKED = {
+    "artois_specialist_cooperation": 2,
+    "hainaut_covid_surge": 2,
+    "lille_metropole_ed_network": 1,
+    "nord_covid_wave2": 2,
     "tourcoing_ed": 2,
+    "tourcoing_mri_gie": 2,
+    "zoast_tourcoing_mouscron": 2,
 }
 """Scenario name to the number of first replications rerun."""
 
