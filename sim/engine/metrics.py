@@ -133,10 +133,20 @@ def _transfer_rows(model: Model) -> list[Row]:
 
 
 def _flow_rows(model: Model) -> list[Row]:
-    """Counted patients that left, by stream, origin site and the site they left from."""
+    """Counted patients that left, by stream, origin site and the site they left from (those
+    that never changed site are the stream's leavers less the ones that did)."""
     rows: list[Row] = []
     days = (model.end - model.warmup) / 1440.0
-    for (s, origin, site), (patients, moves, travel) in sorted(model.ctx.flows.items()):
+    flows = dict(model.ctx.flows)
+    for s, arrival in enumerate(model.scenario.arrivals):
+        record = model.ctx.stream_records[s]
+        origin = model.sites.index(arrival.at)
+        moved = sum(f[0] for (stream, o, _), f in model.ctx.flows.items() if stream == s and o == origin)
+        stayed = record.departed + record.left_unseen - moved
+        if stayed:
+            patients, moves, travel = flows.get((s, origin, origin), (0, 0, 0.0))
+            flows[(s, origin, origin)] = [patients + stayed, moves, travel]
+    for (s, origin, site), (patients, moves, travel) in sorted(flows.items()):
         scope = f"{model.streams[s]}:{model.sites[origin]}>{model.sites[site]}"
         rows += [("flows", scope, "patients", float(patients), "patients"),
                  ("flows", scope, "per_day", patients / days, "patients/d"),

@@ -36,7 +36,8 @@ class Context:
         """Minutes to move a patient between two sites, by site index (None: no time known)."""
         self.transfers = transfers
         self.flows: dict[tuple[int, int, int], list[float]] = {}
-        """Counted patients by (stream, origin site, last site): [patients, transfers, transport minutes]."""
+        """Counted patients that changed site, by (stream, origin site, last site): [patients,
+        transfers, transport minutes]. Those that did not are each stream's leavers less these."""
         self.inside = 0
         """Counted patients still in the system."""
         self.log: EventLog | None = None
@@ -68,18 +69,20 @@ class Context:
     def depart(self, patient: Patient) -> None:
         """The patient has finished its pathway (after a goto from inside a `during`, it frees
         what it still holds)."""
-        self._free(patient)
+        if patient.held:
+            self._free(patient)
         if patient.counted:
             record = self.stream_records[patient.stream]
             record.departed += 1
             record.stays.append(self.env.now - patient.arrival)
             self.inside -= 1
-            self._flow(patient)
+            if patient.moves or patient.site != patient.origin:
+                self._flow(patient)
         if self.log is not None:
             self.event(patient, 0, 0, DEPART)
 
     def _flow(self, patient: Patient) -> None:
-        """Add a leaving patient to the flow from its origin to where it ends."""
+        """Add a leaving patient that changed site to the flow from its origin to where it ends."""
         flow = self.flows.get((patient.stream, patient.origin, patient.site))
         if flow is None:
             flow = self.flows[(patient.stream, patient.origin, patient.site)] = [0, 0, 0.0]
@@ -128,7 +131,8 @@ class Context:
         if patient.counted:
             self.stream_records[patient.stream].left_unseen += 1
             self.inside -= 1
-            self._flow(patient)
+            if patient.moves or patient.site != patient.origin:
+                self._flow(patient)
         if self.log is not None:
             self.event(patient, 0, 0, LEAVE)
 
