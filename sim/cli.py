@@ -125,6 +125,10 @@ def _run(args: argparse.Namespace) -> int:
     tasks = len(plan.variants) * replications
     print(f"{tasks} tasks ({len(plan.variants)} variants x {replications} replications) in {wall:.1f}s "
           f"on {options.workers} worker{'s' if options.workers != 1 else ''}: {folder}")
+    if args.report:
+        from sim.report import write_report
+
+        print(f"report: {write_report(folder)}")
     return EXIT_OK
 
 
@@ -160,6 +164,35 @@ def _compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report(args: argparse.Namespace) -> int:
+    from sim.compare import NotAResultsFolder
+    from sim.report import write_report
+
+    try:
+        path = write_report(Path(args.results))
+    except NotAResultsFolder as err:
+        print(f"coopsim: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"report: {path}")
+    return EXIT_OK
+
+
+def _export_events(args: argparse.Namespace) -> int:
+    from sim.compare import NotAResultsFolder
+    from sim.report import export_vidigi
+
+    try:
+        path = export_vidigi(Path(args.results), Path(args.out) if args.out else None)
+    except NotAResultsFolder as err:
+        print(f"coopsim: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as err:
+        print(f"coopsim: cannot write the event log: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{args.format} event log: {path}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="coopsim", description="Simulate patient flows between cooperating hospitals.")
@@ -180,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive, help="worker processes (default: all cores)")
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
     run.add_argument("--events", action="store_true", help="also write events.parquet, one row per patient event")
+    run.add_argument("--report", action="store_true", help="also write report.html and figures/ into the results folder")
     run.add_argument("--scheduler", metavar="ADDRESS",
                      help="run the tasks on a Dask cluster (needs the dask extra: pip install -e '.[dask]')")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no table")
@@ -200,6 +234,16 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cmd = commands.add_parser("compare", help="print the variant comparison table of a results folder")
     compare_cmd.add_argument("results", metavar="RESULTS_DIR")
     compare_cmd.set_defaults(handler=_compare)
+
+    report_cmd = commands.add_parser("report", help="write report.html (and figures/) into a results folder")
+    report_cmd.add_argument("results", metavar="RESULTS_DIR")
+    report_cmd.set_defaults(handler=_report)
+
+    export = commands.add_parser("export-events", help="write the event log of a results folder for an animation package")
+    export.add_argument("results", metavar="RESULTS_DIR")
+    export.add_argument("--format", choices=["vidigi"], default="vidigi", help="column layout (default: vidigi)")
+    export.add_argument("--out", help="file to write: CSV, or Parquet if it ends in .parquet (default: RESULTS_DIR/events_vidigi.csv)")
+    export.set_defaults(handler=_export_events)
 
     schema_cmd = commands.add_parser("schema", help="print the JSON Schema of the scenario language")
     schema_cmd.set_defaults(handler=_schema)

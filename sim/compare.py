@@ -70,8 +70,9 @@ def key_lines(summary: list[dict[str, str]], baseline: str) -> list[Line]:
     for metric, stats_ in (("wait", ("mean", "p90", "within_target")), ("access_delay", ("mean", "p90", "within_target")),
                            ("time_in_system", ("mean",))):
         for scope in sorted({s for m, s, _ in base if m == metric}):
+            shown = stats_[:1] if "@" in scope else stats_  # a site's share of a wait: its mean
             lines += [Line((metric, scope, st), f"{scope} {metric.replace('_', ' ')} {st.replace('_', ' ')}", base[(metric, scope, st)]["unit"])
-                      for st in stats_ if (metric, scope, st) in base]
+                      for st in shown if (metric, scope, st) in base]
     occupancy = sorted((r for k, r in base.items() if k[0] == "occupancy" and k[2] == "mean"), key=lambda r: -float(r["mean"]))
     for r in occupancy[:MAX_RESOURCES]:
         lines.append(Line(("occupancy", r["scope"], "mean"), f"{r['scope']} occupancy", r["unit"]))

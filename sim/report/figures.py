@@ -1,0 +1,294 @@
+"""The report's figures (matplotlib, no pyplot: each figure is its own object, drawn by Agg).
+
+Each figure is returned as PNG bytes with a title and a caption; the page embeds them and the
+same bytes are saved under figures/ for slides.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure as MplFigure
+from matplotlib.ticker import NullLocator
+
+from sim.compare import better
+from sim.report.data import Results, value
+from sim.units import format_duration, parse_duration
+
+DPI = 150
+BETTER, WORSE, NEUTRAL = "#1a7f37", "#c0392b", "#7a7a7a"
+PALETTE = ("#2f2f2f", "#1f77b4", "#e67e22", "#8e44ad", "#16a085", "#c0392b", "#7f8c8d", "#b8860b")
+"""Variant colours, the baseline first (dark grey)."""
+MAX_PANELS = 6
+"""Panels drawn one below the other at most (variants of an occupancy figure, routes of transfers over time);
+the caption says when some are left out."""
+UNITS = {"min": "minutes", "d": "days", "share": "%", "patients": "patients", "units": "units"}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A rendered figure: `name` is its file stem under figures/."""
+
+    name: str
+    title: str
+    caption: str
+    png: bytes
+
+
+def new_figure(width: float, height: float) -> MplFigure:
+    """A white figure, laid out by matplotlib."""
+    figure = MplFigure(figsize=(width, height), dpi=DPI, layout="constrained")
+    figure.set_facecolor("white")
+    return figure
+
+
+def render(figure: MplFigure) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def colour(results: Results, variant: str) -> str | tuple[float, ...]:
+    """A variant's colour, the same in every figure (from a larger palette past eight variants)."""
+    index = results.variants.index(variant)
+    return PALETTE[index] if len(results.variants) <= len(PALETTE) else colormaps["tab20"](index % 20)
+
+
+def scale(unit: str) -> float:
+    """Shares are drawn as percentages (points for differences)."""
+    return 100.0 if unit == "share" else 1.0
+
+
+def time_axis(results: Results, hours: np.ndarray) -> tuple[np.ndarray, str]:
+    """x values for hours after the warm-up: dates when the scenario has a start, else days."""
+    if results.start is not None:
+        stamps = pd.Timestamp(results.start) + pd.to_timedelta(results.warmup + hours * 60.0, unit="min")
+        return stamps.to_numpy(), "date"
+    return hours / 24.0, "days after the end of the warm-up"
+
+
+def _changed(rows: list[dict[str, str]]) -> bool:
+    """Whether some variant's difference (or its interval) is not exactly 0."""
+    return any(row[k] != "" and float(row[k]) != 0 for row in rows for k in ("diff_mean", "ci_low", "ci_high"))
+
+
+def forest(results: Results) -> Figure | None:
+    """The paired differences of every key metric, one small panel each, with 95% intervals."""
+    variants = results.others
+    rows = {(r["variant"], r["metric"], r["scope"], r["stat"]): r for r in results.comparison_rows if r["diff_mean"] != ""}
+    lines = [line for line in results.lines if _changed([rows[(v, *line.key)] for v in variants if (v, *line.key) in rows])]
+    if not lines:
+        return None
+    columns = min(3, len(lines))
+    grid = math.ceil(len(lines) / columns)
+    figure = new_figure(4.2 * columns, grid * (0.42 * len(variants) + 1.05))
+    axes = figure.subplots(grid, columns, squeeze=False)
+    for ax, line in zip(axes.flat, lines):
+        factor = scale(line.unit)
+        for y, v in enumerate(variants):
+            row = rows.get((v, *line.key))
+            if row is None:
+                continue
+            mean, low, high = (value(row[k]) * factor for k in ("diff_mean", "ci_low", "ci_high"))
+            significant = low > 0 or high < 0
+            tint = (BETTER if better(*line.key, mean) else WORSE) if significant else NEUTRAL
+            ax.plot([low, high], [y, y], color=tint, linewidth=2.2, solid_capstyle="butt")
+            ax.plot([mean], [y], "o", color=tint, markersize=6, markerfacecolor=tint if significant else "white")
+        ax.axvline(0, color="#333333", linewidth=0.8)
+        ax.set_yticks(range(len(variants)), variants if ax in axes[:, 0] else [""] * len(variants), fontsize=8)
+        ax.set_ylim(len(variants) - 0.5, -0.5)
+        ax.set_title(textwrap.fill(line.label, 40), fontsize=9)
+        ax.set_xlabel(f"Δ {'percentage points' if line.unit == 'share' else UNITS.get(line.unit, line.unit)}", fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.grid(axis="x", color="#e5e5e5")
+    for ax in list(axes.flat)[len(lines):]:
+        ax.set_visible(False)
+    caption = (f"Each variant minus {results.baseline}, paired replication by replication: the dot is the mean difference, "
+               "the bar its 95% interval. Green: better and the interval excludes 0; red: worse and the interval excludes 0; "
+               "grey (hollow dot): not distinguishable from 0 with these replications. Shares are in percentage points. "
+               "Key metrics that no variant changes in any replication are left out.")
+    return Figure("differences", "Differences from the baseline", caption, render(figure))
+
+
+HOURLY_UP_TO = 14 * 1440
+"""Measured periods up to this long (minutes) are drawn hour by hour; longer ones day by day."""
+
+
+def _profile(data: pd.DataFrame, results: Results) -> pd.DataFrame:
+    """The average day: mean busy units and capacity by hour of day, with the 5th-95th
+    percentile of the hourly means across days."""
+    clock = ((results.warmup / 60.0 + data["hour"]) % 24).astype(int)
+    grouped = data.assign(clock=clock).groupby("clock")
+    return pd.DataFrame({"mean": grouped["busy_mean"].mean(), "low": grouped["busy_mean"].quantile(0.05),
+                         "high": grouped["busy_mean"].quantile(0.95), "capacity": grouped["capacity_mean"].mean()})
+
+
+def _series(data: pd.DataFrame, hourly: bool) -> pd.DataFrame:
+    """Busy, capacity and the replication band in units, by hour or by day (daily means)."""
+    series = pd.DataFrame({"hour": data["hour"], "busy": data["busy_mean"], "capacity": data["capacity_mean"],
+                           "low": data["occupancy_p5"] * data["capacity_mean"], "high": data["occupancy_p95"] * data["capacity_mean"]})
+    if not hourly:
+        series = series.groupby(series["hour"] // 24).mean()
+        series = series.assign(hour=series.index.to_numpy() * 24.0)
+    last = series.iloc[[-1]].assign(hour=series["hour"].iloc[-1] + (1 if hourly else 24))
+    return pd.concat([series, last], ignore_index=True)  # the end of the last period, so that steps draw it
+
+
+def occupancy(results: Results, scope: str) -> Figure | None:
+    """Busy units of one resource over the measured period, per variant, with the capacity in
+    force; on the right the average day when the period covers several days."""
+    table = results.occupancy[results.occupancy["resource"] == scope]
+    variants = [v for v in results.variants if v in set(table["variant"])][:MAX_PANELS]
+    if not variants:
+        return None
+    hourly, daily = results.horizon <= HOURLY_UP_TO, results.horizon >= 2 * 1440
+    figure = new_figure(12, 0.6 + 1.9 * len(variants))
+    axes = figure.subplots(len(variants), 2 if daily else 1, squeeze=False, sharex="col", sharey=True,
+                           gridspec_kw={"width_ratios": [4, 1]} if daily else None)
+    unit = "beds" if "bed" in scope.split(".")[-1] else "units"
+    for row, v in zip(axes, variants):
+        data = table[table["variant"] == v].sort_values("hour")
+        series = _series(data, hourly)
+        x, label = time_axis(results, series["hour"].to_numpy(dtype=float))
+        tint, ax = colour(results, v), row[0]
+        ax.fill_between(x, series["low"], series["high"], step="post", color=tint, alpha=0.25, linewidth=0,
+                        label="5th–95th percentile of replications")
+        ax.step(x, series["busy"], where="post", color=tint, linewidth=1.1, label="mean across replications")
+        ax.step(x, series["capacity"], where="post", color="black", linestyle="--", linewidth=0.9, label="capacity in force")
+        ax.set_ylabel(f"{v}\n{unit} in use", fontsize=9)
+        ax.grid(color="#eeeeee")
+        ax.margins(x=0)
+        ax.set_ylim(bottom=0)
+        if daily:
+            profile = _profile(data, results)
+            row[1].fill_between(profile.index, profile["low"], profile["high"], color=tint, alpha=0.25, linewidth=0)
+            row[1].plot(profile.index, profile["mean"], color=tint, linewidth=1.4)
+            row[1].step(profile.index, profile["capacity"], where="post", color="black", linestyle="--", linewidth=0.9)
+            row[1].set_xticks([0, 6, 12, 18, 23])
+            row[1].set_xlim(0, 23)
+            row[1].grid(color="#eeeeee")
+    figure.legend(handles=axes[0][0].get_legend_handles_labels()[0], loc="outside upper right", fontsize=8, ncols=3, frameon=False)
+    axes[-1][0].set_xlabel(label)
+    if daily:
+        axes[0][1].set_title("average day", fontsize=9)
+        axes[-1][1].set_xlabel("hour of day")
+    figure.suptitle(results.resource_label(scope), fontsize=11, x=0.02, ha="left")
+    caption = (f"{unit.capitalize()} in use over the measured period, {'hour by hour' if hourly else 'daily means of the hourly values'}: "
+               "the line is the mean across replications, the band the 5th–95th percentile across replications (occupancy "
+               "percentiles × capacity in force), the dashed line the capacity in force (occupancy.csv)."
+               + (" Right: the average day by hour of day; its band is the 5th–95th percentile of that hour's mean across days." if daily else "")
+               + (f" Only the first {MAX_PANELS} variants are drawn." if len(set(table["variant"])) > MAX_PANELS else ""))
+    return Figure(f"occupancy_{scope}", f"Occupancy: {results.resource_label(scope)}", caption, render(figure))
+
+
+def _target(results: Results, step: str) -> float | None:
+    """The wait target of a step, in minutes."""
+    for target in results.scenario.get("targets") or []:
+        if target.get("wait") == step:
+            return parse_duration(target["within"])
+    return None
+
+
+WAIT_TICKS = (0, 5, 15, 60, 240, 1440, 10080, 40320)
+"""Ticks of the waiting-time axis, in minutes: 0, 5min, 15min, 1h, 4h, 1d, 1w, 4w."""
+LINEAR_UP_TO = 5.0
+"""The waiting-time axis is linear up to 5 minutes, logarithmic beyond, so that short and very
+long waits both read."""
+
+
+def _event_waits(results: Results, waits: pd.DataFrame, step: str) -> dict[str, np.ndarray]:
+    """Each variant's waits at a step (`name@site`: served at that site), sorted."""
+    name, _, site = step.partition("@")
+    chosen = waits[(waits["step"] == name) & ((waits["site"] == site) if site else True)]
+    return {v: np.sort(chosen.loc[chosen["variant"] == v, "wait"].to_numpy()) for v in results.variants}
+
+
+def _survival(ax: Axes, results: Results, values: dict[str, np.ndarray], step: str) -> None:
+    """Share of patients still waiting after t, one line per variant, on a linear-then-log axis."""
+    top = max([w[-1] for w in values.values() if w.size] + [60.0])
+    grid = np.concatenate([np.linspace(0.0, LINEAR_UP_TO, 30), np.geomspace(LINEAR_UP_TO, top, 400)])
+    for v, w in values.items():
+        if w.size:
+            ax.plot(grid, 100.0 * (1 - np.searchsorted(w, grid, side="right") / w.size), color=colour(results, v), label=v, linewidth=1.5)
+    target = _target(results, step.partition("@")[0])
+    if target is not None:
+        ax.axvline(target, color="#333333", linestyle=":", linewidth=1)
+        ax.annotate(f"target {format_duration(target)}", (target, 97), xytext=(3, 0), textcoords="offset points",
+                    fontsize=8, ha="left", va="top")
+    ax.set_xscale("symlog", linthresh=LINEAR_UP_TO, linscale=0.5)
+    ticks = [t for t in WAIT_TICKS if t <= top * 1.05]
+    ax.set_xticks(ticks, [format_duration(t) if t else "0" for t in ticks], fontsize=8)
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlim(0, top)
+    ax.set_xlabel("time waited (log scale beyond 5min)")
+    ax.set_ylabel("% of patients still waiting")
+    ax.set_ylim(0, 100)
+
+
+PERCENTILES = ["p50", "p90", "p95", "max"]
+
+
+def _percentiles(ax: Axes, results: Results, chosen: pd.DataFrame, metric: str) -> None:
+    """Per-replication p50, p90, p95 and max of one wait, variants side by side."""
+    width = 0.8 / len(results.variants)
+    top = chosen["value"].max()
+    divisor, unit = (1.0, "days") if metric == "access_delay" else (1440.0, "days") if top > 2880 else (60.0, "hours") if top > 300 else (1.0, "minutes")
+    for k, v in enumerate(results.variants):
+        for s, stat in enumerate(PERCENTILES):
+            values = chosen.loc[(chosen["variant"] == v) & (chosen["stat"] == stat), "value"].dropna().to_numpy() / divisor
+            x = s - 0.4 + width * (k + 0.5)
+            ax.scatter(np.full(values.size, x), values, s=10, color=colour(results, v), alpha=0.6, label=v if s == 0 else None)
+            if values.size:
+                ax.plot([x - width * 0.4, x + width * 0.4], [values.mean()] * 2, color=colour(results, v), linewidth=2)
+    ax.set_xticks(range(len(PERCENTILES)), PERCENTILES)
+    ax.set_ylabel(unit)
+
+
+def waits(results: Results, event_waits: pd.DataFrame | None) -> Figure | None:
+    """Waiting-time distributions per variant: from the event log when there is one, else from
+    the per-replication percentiles. Waits that are 0 for everyone are left out."""
+    reps = results.replications
+    panels = []
+    for metric, step in dict.fromkeys((line.key[0], line.key[1]) for line in results.lines if line.key[0] in ("wait", "access_delay")):
+        if event_waits is not None and metric == "wait":
+            data = _event_waits(results, event_waits, step)
+            if any(w.size and w[-1] > 0 for w in data.values()):
+                panels.append((metric, step, data))
+        else:
+            data = reps[(reps["metric"] == metric) & (reps["scope"] == step) & reps["stat"].isin(PERCENTILES)]
+            if (data["value"] > 0).any():
+                panels.append((metric, step, data))
+    if not panels:
+        return None
+    columns = min(3, len(panels))
+    grid = math.ceil(len(panels) / columns)
+    figure = new_figure(4.2 * columns, 3.0 * grid + 0.4)
+    axes = figure.subplots(grid, columns, squeeze=False)
+    for ax, (metric, step, data) in zip(axes.flat, panels):
+        if isinstance(data, dict):
+            _survival(ax, results, data, step)
+        else:
+            _percentiles(ax, results, data, metric)
+        ax.set_title(f"{step} ({'access delay' if metric == 'access_delay' else 'wait'})", fontsize=10)
+        ax.grid(color="#eeeeee")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    from_events = ("From the event log (events.parquet): the share of counted patients still waiting after each time, all "
+                   "replications pooled, one line per variant. A wait runs from entering the step to being served (at "
+                   "whatever site) or leaving unseen; a patient served at once waits 0. The dotted line marks the target. ")
+    percentiles = [metric for metric, _, data in panels if not isinstance(data, dict)]
+    from_replications = ("From replications.csv: the median (p50), 90th and 95th percentiles and the longest "
+                         f"{'access delay' if event_waits is not None else 'wait'} of each replication, one dot per replication; "
+                         "the bar is their mean" + (" (run with --events for full distributions)." if event_waits is None else "."))
+    caption = " ".join([from_events.strip()] * (len(percentiles) < len(panels)) + [from_replications] * bool(percentiles)
+                       + ["Waits that are 0 for every patient of every variant are left out."])
+    axes.flat[0].legend(fontsize=8)
+    return Figure("waits", "Waiting times", caption, render(figure))

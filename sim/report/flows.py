@@ -1,0 +1,128 @@
+"""Flows between sites: where patients went (the busiest routes), and when they were transferred.
+
+The section exists only when some variant moved patients: flows.csv has a patient who left
+from another site than the one it appeared at, or summary.csv counts transfers (`transfers`
+with a `from>to` scope).
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pandas as pd
+
+from sim.report.data import Results
+from sim.report.figures import MAX_PANELS, Figure, colour, new_figure, render, time_axis
+
+
+def transfers(results: Results) -> pd.DataFrame:
+    """Mean transfers per replication by route and variant (summary.csv), routes with a transfer only.
+
+    Columns: variant, route, origin, destination, count, ci_low, ci_high, transport (mean minutes)."""
+    table = results.summary[(results.summary["metric"] == "transfers") & (results.summary["scope"].str.contains(">"))]
+    counts = table[table["stat"] == "count"].set_index(["variant", "scope"])
+    transport = table[table["stat"] == "transport_mean"].set_index(["variant", "scope"])["mean"]
+    busiest = counts.groupby(level="scope")["mean"].max()
+    keep = counts[counts.index.get_level_values("scope").isin(busiest[busiest > 0].index)]
+    found = pd.DataFrame({"count": keep["mean"], "ci_low": keep["ci_low"], "ci_high": keep["ci_high"],
+                          "transport": transport.reindex(keep.index)}).reset_index().rename(columns={"scope": "route"})
+    found["origin"] = [route.partition(">")[0] for route in found["route"]]
+    found["destination"] = [route.partition(">")[2] for route in found["route"]]
+    return found
+
+
+def movements(results: Results) -> pd.DataFrame:
+    """flows.csv rows of the streams some of whose patients changed site, with `share`: the part of
+    the stream's patients from that origin who left from that site."""
+    flows = results.flows
+    if flows is None:
+        return pd.DataFrame(columns=["variant", "stream", "origin", "site", "per_day", "share", "transfers"])
+    moved = flows[(flows["origin"] != flows["site"]) | (flows["transfers"].fillna(0) > 0)]
+    chosen = flows[flows.set_index(["stream", "origin"]).index.isin(moved.set_index(["stream", "origin"]).index)]
+    totals = chosen.groupby(["variant", "stream", "origin"])["patients"].transform("sum")
+    return chosen.assign(share=chosen["patients"] / totals.where(totals > 0))
+
+
+def site_to_site(results: Results, moved: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:
+    """Patients a day going from one site to another, per variant: where patients appeared and
+    where they left from (flows.csv), or transfers (folders without flows.csv)."""
+    if results.flows is not None:
+        away = moved[moved["origin"] != moved["site"]]
+        return away.groupby(["variant", "origin", "site"], as_index=False)["per_day"].sum().rename(columns={"site": "destination"})
+    return routes.assign(per_day=routes["count"] / (results.horizon / 1440))[["variant", "origin", "destination", "per_day"]]
+
+
+MAX_BARS = 40
+"""Bars drawn at most (routes × variants); the busiest routes first, every route is in the table."""
+
+
+def flow_bars(results: Results, paths: pd.DataFrame) -> Figure | None:
+    """Patients a day on the busiest routes between sites, one bar per variant that moved patients."""
+    paths = paths[paths["per_day"] > 0]
+    if paths.empty:
+        return None
+    variants = [v for v in results.variants if v in set(paths["variant"])]
+    busiest = paths.groupby(["origin", "destination"])["per_day"].max().sort_values(ascending=False, kind="stable")
+    routes = list(busiest.index[: max(3, MAX_BARS // len(variants))])
+    per_day = paths.set_index(["variant", "origin", "destination"])["per_day"]
+    bar = 0.8 / len(variants)
+    figure = new_figure(11, 0.8 + len(routes) * (0.2 * len(variants) + 0.25))
+    ax = figure.subplots()
+    for k, v in enumerate(variants):
+        values = np.array([per_day.get((v, *route), 0.0) for route in routes])
+        y = np.arange(len(routes)) - 0.4 + bar * (k + 0.5)
+        ax.barh(y, values, height=bar * 0.92, color=colour(results, v), label=v)
+        for yy, x in zip(y, values):
+            if x > 0:
+                ax.annotate(f"{x:.3g}", (x, yy), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+    names = [textwrap.fill(f"{results.site_name(o)} → {results.site_name(d)}", 48) for o, d in routes]
+    ax.set_yticks(range(len(routes)), names, fontsize=8)
+    ax.set_ylim(len(routes) - 0.5, -0.5)
+    ax.set_xlabel("patients a day")
+    ax.grid(axis="x", color="#eeeeee")
+    ax.set_axisbelow(True)
+    ax.legend(fontsize=8, loc="lower right")
+    what = ("counted patients a day who appeared at one site and left the system from another (flows.csv)" if results.flows is not None
+            else "transfers a day between sites (summary.csv)")
+    still = [v for v in results.variants if v not in variants]
+    caption = (f"Bars: {what}, mean across replications, "
+               + (f"on the {len(routes)} busiest of {len(busiest)} routes (all are in the tables above)." if len(busiest) > len(routes)
+                  else "on every route.")
+               + (f" No patient changed site in {', '.join(still)}." if still else ""))
+    return Figure("flows", "Flows between sites", caption, render(figure))
+
+
+def over_time(results: Results, moves: pd.DataFrame) -> Figure | None:
+    """Transfers per day (or week, for long runs), mean across replications: all routes together,
+    then the busiest routes; one line per variant that transferred anyone."""
+    if moves.empty:
+        return None
+    width = 1.0 if results.horizon <= 28 * 1440 else 7.0
+    bins = math.ceil(results.horizon / 1440 / width)
+    busiest = list(moves["route"].value_counts(sort=True).index[: MAX_PANELS - 1])
+    panels = [None, *busiest] if len(busiest) > 1 else busiest
+    figure = new_figure(12, 0.6 + 2.2 * len(panels))
+    axes = figure.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
+    x, label = time_axis(results, np.arange(bins + 1) * width * 24.0)  # one more edge: the last bin is drawn too
+    for ax, route in zip(axes, panels):
+        chosen = moves if route is None else moves[moves["route"] == route]
+        for v in [v for v in results.variants if v in set(moves["variant"])]:
+            times = chosen.loc[chosen["variant"] == v, "time"].to_numpy()
+            index = np.clip(((times - results.warmup) / 1440 // width).astype(int), 0, bins - 1)
+            counts = np.bincount(index, minlength=bins) / results.manifest["replications"]
+            ax.step(x, np.append(counts, counts[-1]), where="post", color=colour(results, v), label=v, linewidth=1.4)
+        origin, _, destination = (route or "").partition(">")
+        ax.set_title("all routes" if route is None else f"{results.site_name(origin)} → {results.site_name(destination)}", fontsize=10)
+        ax.set_ylabel(f"transfers per {'day' if width == 1 else 'week'}")
+        ax.grid(color="#eeeeee")
+        ax.margins(x=0)
+        ax.set_ylim(bottom=0)
+    axes[0].legend(fontsize=8, ncols=min(4, len(results.variants)))
+    axes[-1].set_xlabel(label)
+    more = len(set(moves["route"])) - len(busiest)
+    caption = (f"Transfers of counted patients per {'day' if width == 1 else 'week'} of the measured period, by departure time, "
+               "mean across replications (from the event log; a transfer still on the road at the end is not drawn)"
+               + (f"; {more} quieter routes are counted in 'all routes' only." if more > 0 else "."))
+    return Figure("transfers_over_time", "Transfers over time", caption, render(figure))

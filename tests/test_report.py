@@ -1,0 +1,264 @@
+"""The report: one self-contained page from the result files alone, figures saved for slides,
+waits recomputed from the event log exactly as the engine counts them, clear bad input."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import io
+import json
+import re
+import shutil
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure as MplFigure
+
+from sim.cli import main
+from sim.compare import NotAResultsFolder, better
+from sim.report import events, write_report
+from sim.report.data import load
+from sim.report.methods import changes, sections
+
+SCENARIO = """
+version: 1
+name: Two hospitals and a scanner
+description: A small emergency department whose admitted patients may overflow to a partner clinic.
+sources: ["invented for the tests"]
+run: {horizon: 7d, warmup: 1d, replications: 3, seed: 5, start: 2026-01-05}
+sites:
+  a:
+    name: Hospital A
+    location: [50.72, 3.16]
+    resources:
+      doctor: {capacity: 2, schedule: [{days: mon-fri, from: "08:00", to: "18:00", capacity: 3}]}
+      box: 8
+      bed: 10
+      mri: {calendar: {slot: 30min, scanners: 1, open: {mon-fri: "08:00-18:00"}}}
+  b: {name: Clinic B, sector: private, location: [50.63, 3.06], resources: {bed: 12}}
+transport: {handover: 15min}
+arrivals:
+  - {name: ed, at: a, rate: 3/h, attributes: {acuity: {1: 0.3, 2: 0.7}}, pathway: visit}
+  - {name: scan, at: a, rate: 10/d, weekly: [1, 1, 1, 1, 1, 0, 0], pathway: imaging}
+pathways:
+  visit:
+    - use: box
+      name: cubicle
+      during:
+        - {use: doctor, name: exam, priority: acuity, for: {exponential: {mean: 25min}}, patience: {exponential: {mean: 3h}}}
+        - delay: {exponential: {mean: 60min}}
+    - branch:
+        - {p: 0.2, steps: [{use: bed, name: admission, for: {lognormal: {mean: 1d, sd: 12h}}}]}
+        - otherwise: []
+  imaging:
+    - {book: mri, name: mri_access, for: 30min}
+variants:
+  base: {}
+  overflow:
+    cooperation: [{overflow: {resource: bed, from: a, to: [b], when: full}}]
+    sites.a.resources.doctor.capacity: 3
+baseline: base
+targets:
+  - {wait: exam, within: 30min}
+  - {wait: mri_access, within: 2d}
+  - {occupancy: bed, below: 0.85}
+"""
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
+"""The first bytes of a PNG, standing in for a drawn figure."""
+SECTIONS = {"scenario", "findings", "differences", "occupancy", "waits", "flows", "methods"}
+
+
+@functools.cache
+def results_with_report() -> Path:
+    """A results folder of SCENARIO with its event log and its report, made once per test process
+    (the browser test reads it too); tests copy it before changing anything."""
+    where = Path(tempfile.mkdtemp(prefix="coopsim-report-"))
+    atexit.register(shutil.rmtree, where, ignore_errors=True)
+    (where / "two_sites.yaml").write_text(SCENARIO)
+    folder = where / "results"
+    assert main(["run", str(where / "two_sites.yaml"), "--out", str(folder), "--events", "--workers", "1", "--quiet"]) == 0
+    write_report(folder)
+    return folder
+
+
+@pytest.fixture
+def report() -> Path:
+    return results_with_report()
+
+
+class Page(HTMLParser):
+    """What the tests look at in report.html: images, section ids, links and table cells."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.images: list[str] = []
+        self.sections: list[str] = []
+        self.links: list[str] = []
+        self.cells: list[tuple[str, str]] = []
+        self._cell: list[str] | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "img":
+            self.images.append(found.get("src") or "")
+        if tag == "section":
+            self.sections.append(found.get("id") or "")
+        if tag in ("a", "link", "script"):
+            self.links.append(found.get("href") or found.get("src") or "")
+        if tag == "td":
+            self._cell = [found.get("class") or ""]
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._cell is not None:
+            self.cells.append((self._cell[0], "".join(self._cell[1:])))
+            self._cell = None
+
+
+def test_report_is_one_self_contained_page(report: Path) -> None:
+    text = (report / "report.html").read_text(encoding="utf-8")
+    page = Page(text)
+    assert set(page.sections) == SECTIONS
+    assert "<script" not in text and "http://" not in text and "https://" not in text
+    assert all(link.startswith(("#", "data:")) for link in page.links)
+    figures = sorted((report / "figures").glob("*.png"))
+    assert {f.stem for f in figures} >= {"differences", "waits", "flows", "transfers_over_time", "occupancy_a.bed", "occupancy_b.bed"}
+    assert len(page.images) == len(figures)
+    assert all(src.startswith("data:image/png;base64,") for src in page.images)
+    assert all(f.read_bytes().startswith(b"\x89PNG") for f in figures)
+    assert "@media print" in text
+    for expected in ("Two hospitals and a scanner", "invented for the tests", "<th>Seed</th><td>5</td>", "2026-01-06 00:00", "Target compliance", "Where patients went", "Hospital A → Clinic B"):
+        assert expected in text
+
+
+def test_findings_table_reads_comparison_csv(report: Path) -> None:
+    """Each difference cell is comparison.csv's, coloured by compare.better where its interval excludes 0."""
+    results = load(report)
+    page = Page((report / "report.html").read_text(encoding="utf-8"))
+    coloured = [(css, text) for css, text in page.cells if "better" in css or "worse" in css]
+    assert coloured
+    expected = {}
+    for r in results.comparison_rows:
+        low, high, mean = float(r["ci_low"] or 0), float(r["ci_high"] or 0), float(r["diff_mean"] or 0)
+        if low > 0 or high < 0:
+            expected[r["metric"], r["scope"], r["stat"]] = ("better" if better(r["metric"], r["scope"], r["stat"], mean) else "worse")
+    lines = [line for line in results.lines if line.key in expected]
+    assert len(coloured) == len(lines)
+    assert [css.split()[-1] for css, _ in coloured] == [expected[line.key] for line in lines]
+    assert all("*" in text for _, text in coloured)
+
+
+def test_waits_from_the_event_log_are_the_engines(report: Path) -> None:
+    """Mean, count and max of every wait, recomputed from events.parquet, equal replications.csv."""
+    results = load(report)
+    waits = events.waits(results.events_path, results.warmup)
+    both = pd.concat([waits, waits.assign(step=waits["step"] + "@" + waits["site"])])
+    ours = both.groupby(["variant", "replication", "step"])["wait"].agg(["mean", "count", "max"])
+    reps = results.replications
+    engine = reps[(reps["metric"] == "wait") & reps["stat"].isin(["mean", "count", "max"])]
+    engine = engine.pivot_table(index=["variant", "replication", "scope"], columns="stat", values="value")
+    assert any("@" in scope for scope in engine.index.get_level_values("scope"))  # the overflow runs admission at two sites
+    joined = engine.add_suffix("_engine").join(ours.rename_axis(engine.index.names), how="left")
+    counted = joined[joined["count_engine"] > 0]
+    assert (counted["count_engine"] == counted["count"]).all()
+    assert (counted["mean_engine"] - counted["mean"]).abs().max() < 1e-9
+    assert (counted["max_engine"] - counted["max"]).abs().max() < 1e-9
+
+
+def test_transfers_from_the_event_log(report: Path) -> None:
+    """Transfers that arrived before the end: at most the engine's count, short by those still on the road."""
+    results = load(report)
+    moves = events.transfers(results.events_path, results.warmup)
+    ours = moves.groupby(["variant", "replication", "route"]).size()
+    reps = results.replications
+    engine = reps[(reps["metric"] == "transfers") & (reps["stat"] == "count") & reps["scope"].str.contains(">")]
+    engine = engine.set_index(["variant", "replication", "scope"])["value"]
+    assert engine.sum() > 0
+    gap = engine - ours.reindex(engine.index, fill_value=0)
+    assert gap.min() >= 0 and gap.max() <= 2
+
+
+def test_report_without_event_log_or_flows(report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An older folder (no flows.csv) run without --events: waits from percentiles, the map from transfers.
+    (Figures are built but not drawn: drawing is the other tests' business and takes seconds.)"""
+    monkeypatch.setattr(MplFigure, "savefig", lambda self, out, **kw: out.write(PNG))
+    older = tmp_path / "older"
+    shutil.copytree(report, older, ignore=shutil.ignore_patterns("events.parquet", "flows.csv", "report.html", "figures"))
+    text = write_report(older).read_text(encoding="utf-8")
+    assert set(Page(text).sections) == SECTIONS
+    assert "From replications.csv" in text and "run with --events" in text
+    assert "transfers a day between sites (summary.csv)" in text
+    assert not (older / "figures" / "transfers_over_time.png").exists()
+
+
+def test_methods_cover_stress_des(report: Path) -> None:
+    results = load(report)
+    titles = [title for title, _ in sections(results)]
+    assert titles == ["Objectives and outputs", "Model logic", "Inputs and data", "Experimentation", "Random numbers", "Implementation"]
+    text = json.dumps(sections(results), ensure_ascii=False)
+    for expected in ("Hospital A (a; public", "doctor: 2 (3 on mon-fri 08:00–18:00, 2 otherwise)", "exponential (mean 25min)",
+                     "leaves unseen", "with probability 0.2", "books mri", "non-homogeneous Poisson", "SeedSequence",
+                     "i-th patient", "warm-up of 1d", "3 independent replications", "sites.a.resources.doctor.capacity: 2 → 3",
+                     "cooperation: (absent)", "coopsim", "SHA-256"):
+        assert expected in text, expected
+
+
+def test_changes_name_list_elements() -> None:
+    base = {"arrivals": [{"name": "ed", "rate": "3/h"}], "run": {"seed": 1}, "variants": {"x": {}}}
+    other = {"arrivals": [{"name": "ed", "rate": "4/h"}], "run": {"seed": 1}, "cooperation": []}
+    assert changes(base, other) == ["arrivals.ed.rate: 3/h → 4/h", "cooperation: (absent) → []"]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda f: (f / "manifest.json").unlink(), "not a coopsim results folder"),
+    (lambda f: (f / "manifest.json").write_text(json.dumps({**json.loads((f / "manifest.json").read_text()), "format": 2})),
+     "incompatible coopsim"),
+    (lambda f: (f / "occupancy.csv").unlink(), "has no occupancy.csv"),
+    (lambda f: (f / "scenario.resolved.yaml").write_text("variants: [1, 2"), "cannot be read"),
+])
+def test_bad_folders_are_refused_clearly(report: Path, tmp_path: Path, damage, message: str) -> None:
+    folder = tmp_path / "damaged"
+    shutil.copytree(report, folder, ignore=shutil.ignore_patterns("events.parquet", "figures", "report.html"))
+    damage(folder)
+    with pytest.raises(NotAResultsFolder, match=message):
+        write_report(folder)
+    assert not (folder / "report.html").exists()
+
+
+def test_an_empty_folder_is_not_a_results_folder(tmp_path: Path) -> None:
+    with pytest.raises(NotAResultsFolder, match=re.escape(str(tmp_path))):
+        write_report(tmp_path)
+
+
+def wired(command: str) -> bool:
+    """Whether sim/cli.py has `command` (the report package ships before its CLI wiring)."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            main([command, "--help"])
+    except SystemExit as done:
+        return done.code == 0
+    return True
+
+
+@pytest.mark.skipif(not wired("report"), reason="`coopsim report` is not wired into sim/cli.py yet")
+def test_cli_report_and_run_report(report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(MplFigure, "savefig", lambda self, out, **kw: out.write(PNG))  # the page, not the drawing
+    folder = tmp_path / "copy"
+    shutil.copytree(report, folder, ignore=shutil.ignore_patterns("figures", "report.html"))
+    assert main(["report", str(folder)]) == 0
+    assert (folder / "report.html").exists() and f"report: {folder / 'report.html'}" in capsys.readouterr().out
+    assert main(["report", str(tmp_path / "nowhere")]) == 2
+    assert "is not a coopsim results folder" in capsys.readouterr().err
+    (tmp_path / "s.yaml").write_text(SCENARIO.replace("replications: 3", "replications: 2"))
+    assert main(["run", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "run"), "--workers", "1", "--quiet", "--report"]) == 0
+    assert (tmp_path / "run" / "report.html").exists()
