@@ -10,6 +10,8 @@ lowest busy/capacity, `in_order` the first listed. Without a partner with room, 
 
 from __future__ import annotations
 
+import math
+
 from sim import schema
 from sim.cooperation.view import SiteView
 
@@ -29,6 +31,8 @@ class OverflowPolicy:
         self.wait_above = rule.when.wait_above if isinstance(rule.when, schema.WaitAbove) else None
         self._day = -1
         self._today = 0
+        self.states = {s: view.resource(s, self.role) for s in (self.home, *self.partners) if view.resource(s, self.role) is not None}
+        """The resource of the rule's role at home and at each partner."""
 
     def concerns(self, stream: int) -> bool:
         """Whether the rule applies to patients of this stream."""
@@ -36,12 +40,14 @@ class OverflowPolicy:
 
     def saturated(self, site: int) -> bool:
         """Whether the trigger holds at a site now (for `wait_above`: no unit is free)."""
-        when, view = self.rule.when, self.view
+        when, state = self.rule.when, self.states.get(site)
+        if state is None:
+            return True
         if isinstance(when, schema.OccupancyAbove):
-            return view.occupancy(site, self.role) > when.occupancy_above
+            return (state.busy / state.capacity if state.capacity > 0 else math.inf) > when.occupancy_above
         if isinstance(when, schema.QueueAbove):
-            return view.waiting(site, self.role) > when.queue_above
-        return not view.free(site, self.role)
+            return state.waiting > when.queue_above
+        return not (state.busy < state.capacity and state.waiting == 0)
 
     def partner(self, now: float) -> int | None:
         """The partner that takes the patient now, or None (it waits at home)."""

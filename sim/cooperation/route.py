@@ -10,6 +10,8 @@ transport time is added, but the flow from its stream's site to the chosen one i
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim import schema
@@ -31,6 +33,8 @@ class RoutePolicy:
             self.cumulative = (np.cumsum(weights) / weights.sum()).tolist()
         elif choose == "nearest":
             self.nearest = min(self.among, key=lambda s: (view.distance(origin, s), self.among.index(s)))
+        self.states = [view.resource(s, rule.resource) for s in self.among] if rule.resource else []
+        """The compared resource at each candidate, read at each choice."""
 
     @property
     def draws(self) -> bool:
@@ -46,7 +50,11 @@ class RoutePolicy:
             return self.among[-1]
         if self.rule.choose == "nearest":
             return self.nearest
-        role = self.rule.resource
-        if self.rule.choose == "shortest_queue":
-            return min(self.among, key=lambda s: (self.view.waiting(s, role), self.view.occupancy(s, role)))
-        return min(self.among, key=lambda s: self.view.occupancy(s, role))
+        by_queue = self.rule.choose == "shortest_queue"
+        best, best_key = self.among[0], None
+        for site, state in zip(self.among, self.states):
+            occupancy = state.busy / state.capacity if state.capacity > 0 else math.inf
+            key = (state.waiting, occupancy) if by_queue else (occupancy,)
+            if best_key is None or key < best_key:
+                best, best_key = site, key
+        return best

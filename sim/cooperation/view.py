@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from sim import schema
-from sim.transport import distance_km, transport_minutes
+from sim.transport import distance_km
 
 
 class ResourceState(Protocol):
@@ -27,18 +27,17 @@ class ResourceState(Protocol):
 
 
 class SiteView:
-    """Sites by index, their resources' states by (site, role), distances and transport times."""
+    """Sites by index, their resources' states by (site, role), and distances between sites."""
 
     def __init__(self, scenario: schema.Scenario, sites: Sequence[str], resources: dict[str, ResourceState]):
         self.sites = list(sites)
         self.index = {name: k for k, name in enumerate(self.sites)}
-        self._resources = resources
+        self._resources = {(self.index[key.split(".", 1)[0]], key.split(".", 1)[1]): state for key, state in resources.items()}
         self._distance = [[distance_km(scenario, a, b) for b in self.sites] for a in self.sites]
-        self._transport = [[transport_minutes(scenario, a, b) for b in self.sites] for a in self.sites]
 
     def resource(self, site: int, role: str) -> ResourceState | None:
         """The state of `role` at a site (None if the site has no such role)."""
-        return self._resources.get(f"{self.sites[site]}.{role}")
+        return self._resources.get((site, role))
 
     def occupancy(self, site: int, role: str) -> float:
         """Busy over capacity in force (infinite when closed)."""
@@ -47,20 +46,6 @@ class SiteView:
             return math.inf
         return state.busy / state.capacity if state.capacity > 0 else math.inf
 
-    def free(self, site: int, role: str) -> bool:
-        """Whether a patient could start at once."""
-        state = self.resource(site, role)
-        return state is not None and state.busy < state.capacity and state.waiting == 0
-
-    def waiting(self, site: int, role: str) -> float:
-        """Patients waiting (infinite when the site has no such role)."""
-        state = self.resource(site, role)
-        return math.inf if state is None else state.waiting
-
     def distance(self, a: int, b: int) -> float:
         """Great-circle km between two sites (infinite without locations)."""
         return self._distance[a][b]
-
-    def transport(self, a: int, b: int) -> float | None:
-        """Minutes to move a patient from a to b (None when nothing says)."""
-        return self._transport[a][b]
