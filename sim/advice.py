@@ -26,6 +26,12 @@ ADVICE_STATS = {("wait", "mean"), ("access_delay", "mean"), ("time_in_system", "
 """The key metrics whose precision the advice looks at."""
 
 
+def advised(metric: str, scope: str, stat: str) -> bool:
+    """Whether a statistic sizes the experiment: a key mean, and not a per-site breakdown of a
+    wait (`name@site`), which is reported but would need many more replications by design."""
+    return (metric, stat) in ADVICE_STATS and "@" not in scope
+
+
 def look_ahead(k: int, n: int) -> int:
     """Replications that must confirm a solution found at n."""
     return k if n <= 100 else math.floor(k * n / 100)
@@ -71,7 +77,7 @@ def advise(values_by_variant: dict[str, dict[tuple[str, str, str, str], list[flo
     advice = []
     for variant, table in values_by_variant.items():
         for (metric, scope, stat, _), xs in table.items():
-            if (metric, stat) not in ADVICE_STATS:
+            if not advised(metric, scope, stat):
                 continue
             x = np.asarray(xs, dtype=float)
             if not np.isfinite(x).any() or np.all(x[np.isfinite(x)] == 0):

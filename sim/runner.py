@@ -14,7 +14,7 @@ import numpy as np
 
 from sim import results as rf
 from sim import tables
-from sim.advice import ADVICE_STATS, INITIAL_REPLICATIONS, LOOK_AHEAD, advise, look_ahead, solution
+from sim.advice import INITIAL_REPLICATIONS, LOOK_AHEAD, advise, advised, look_ahead, solution
 from sim.errors import Problem, ScenarioError
 from sim.experiment import Task, executor_for, run_tasks
 from sim.loader import LoadedScenario, load_file
@@ -78,7 +78,7 @@ def adaptive_count(values_by_variant: dict[str, dict[Any, list[float]]], precisi
     needed = INITIAL_REPLICATIONS
     for table in values_by_variant.values():
         for (metric, scope, stat, unit), xs in table.items():
-            if (metric, stat) not in ADVICE_STATS:
+            if not advised(metric, scope, stat):
                 continue
             n = solution(xs, precision)
             if n is None:
