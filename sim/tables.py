@@ -36,12 +36,19 @@ def by_variant(results: dict[Task, ReplicationResult]) -> dict[str, list[Replica
     return dict(grouped)
 
 
+ZERO_WHEN_ABSENT = {("transfers", "count"), ("flows", "patients"), ("flows", "per_day"), ("flows", "transfers"),
+                    ("flows", "transport_hours")}
+"""Counts of routes and transfers that a replication reports only when they happened: absent is 0."""
+
+
 def values(results: list[ReplicationResult]) -> dict[Key, list[float]]:
-    """Each statistic's value per replication (NaN where a replication lacks it)."""
+    """Each statistic's value per replication: 0 where a replication had none of a counted route
+    or transfer, NaN where it lacks any other statistic (e.g. the mean wait of no patient)."""
     table: dict[Key, list[float]] = {}
     for k, result in enumerate(results):
         for metric, scope, stat, value, unit in result.rows:
-            table.setdefault((metric, scope, stat, unit), [float("nan")] * len(results))[k] = value
+            absent = 0.0 if (metric, stat) in ZERO_WHEN_ABSENT else float("nan")
+            table.setdefault((metric, scope, stat, unit), [absent] * len(results))[k] = value
     return table
 
 
