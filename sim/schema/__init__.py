@@ -95,6 +95,7 @@ from sim.schema.types import (
     attribute_key,
     attribute_value,
     ident,
+    present_or,
     single_key,
     tagged,
 )
@@ -181,6 +182,7 @@ __all__ = [
     "dist_shorthand",
     "dist_shorthand_before",
     "ident",
+    "present_or",
     "json_schema",
     "single_key",
     "tagged",

@@ -94,44 +94,36 @@ class Fixed(Strict):
     """Always this duration."""
 
 
-def _positive_mean(params: MeanParams | MeanSdParams, kind: str) -> None:
-    if params.mean <= 0:
-        raise ValueError(f"a {kind} distribution needs a mean longer than 0min (use `fixed: 0min` for no time)")
+class PositiveMean(Strict):
+    """A distribution whose one key holds parameters with a mean that must be above 0
+    (an exponential, lognormal or gamma of mean 0 cannot be drawn)."""
+
+    @model_validator(mode="after")
+    def _mean(self) -> PositiveMean:
+        kind, params = next(iter(self))
+        if params.mean <= 0:
+            raise ValueError(f"a {kind} distribution needs a mean longer than 0min (use `fixed: 0min` for no time)")
+        return self
 
 
-class Exponential(Strict):
+class Exponential(PositiveMean):
     exponential: MeanParams
     """Exponential distribution with the given mean."""
 
-    @model_validator(mode="after")
-    def _mean(self) -> Exponential:
-        _positive_mean(self.exponential, "exponential")
-        return self
 
-
-class Lognormal(Strict):
+class Lognormal(PositiveMean):
     lognormal: MeanSdParams
     """Lognormal distribution with the mean and sd of the variable itself."""
 
-    @model_validator(mode="after")
-    def _mean(self) -> Lognormal:
-        _positive_mean(self.lognormal, "lognormal")
-        return self
 
-
-class Gamma(Strict):
+class Gamma(PositiveMean):
     gamma: MeanSdParams
     """Gamma distribution with the given mean and sd."""
-
-    @model_validator(mode="after")
-    def _mean(self) -> Gamma:
-        _positive_mean(self.gamma, "gamma")
-        return self
 
 
 class Normal(Strict):
     normal: MeanSdParams
-    """Normal distribution truncated at 0 (negative draws are redrawn)."""
+    """Normal distribution truncated at 0 (drawn by inversion of the truncated distribution)."""
 
 
 class Triangular(Strict):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
-    Discriminator,
     Field,
     PlainValidator,
     Tag,
@@ -15,7 +14,7 @@ from pydantic import (
 )
 
 from sim import units
-from sim.schema.types import Days, Duration, Ident, Speed, Strict, TimeOfDay
+from sim.schema.types import Days, Duration, Ident, Speed, Strict, TimeOfDay, present_or
 
 
 class Window(Strict):
@@ -114,13 +113,7 @@ def _resource_shorthand(value: Any) -> Any:
 
 Resource = Annotated[
     Union[Annotated[CapacityResource, Tag("<capacity>")], Annotated[CalendarResource, Tag("<calendar>")]],
-    Discriminator(
-        lambda v: (
-            "<calendar>"
-            if (isinstance(v, dict) and "calendar" in v) or isinstance(v, CalendarResource)
-            else "<capacity>"
-        )
-    ),
+    present_or("calendar", CalendarResource, "<calendar>", "<capacity>"),
 ]
 
 

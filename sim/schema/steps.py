@@ -22,6 +22,7 @@ from sim.schema.types import (
     RoleRef,
     Strict,
     match_values,
+    present_or,
     priority_value,
     single_key,
 )
@@ -130,13 +131,7 @@ class OtherwiseOption(Strict):
 
 BranchItem = Annotated[
     Union[Annotated[BranchOption, Tag("<option>")], Annotated[OtherwiseOption, Tag("<otherwise>")]],
-    Discriminator(
-        lambda v: (
-            "<otherwise>"
-            if (isinstance(v, dict) and "otherwise" in v) or isinstance(v, OtherwiseOption)
-            else "<option>"
-        )
-    ),
+    present_or("otherwise", OtherwiseOption, "<otherwise>", "<option>"),
 ]
 
 

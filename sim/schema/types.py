@@ -106,6 +106,14 @@ def match_values(value: object) -> Any:
     return attribute_value(value)
 
 
+def present_or(key: str, model: type, present: str, absent: str) -> Any:
+    """A discriminator: tag `present` for a map carrying `key` (or an instance of `model`),
+    tag `absent` otherwise."""
+    return Discriminator(
+        lambda v: present if (isinstance(v, dict) and key in v) or isinstance(v, model) else absent
+    )
+
+
 def tagged(*pairs: tuple[str, Any], message: str) -> Any:
     """A discriminator choosing a union member by the key a map carries (or a plain string)."""
 
