@@ -147,6 +147,8 @@ class BookingRecord:
     delays: array = field(default_factory=lambda: array("d"))
     forced: int = 0
     """Urgent requests squeezed in beyond the free slots."""
+    left: int = 0
+    """Requests offered no slot within their patience, which went elsewhere."""
 
 
 EVENT_KINDS = ("arrival", "queue", "start", "end", "leave", "booked", "appointment", "transfer_out", "transfer_in", "depart")

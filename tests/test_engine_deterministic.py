@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from theory import assert_covers, replicate, scenario
+from theory import assert_covers, md1_balking, replicate, scenario
 from sim import streams
 from sim.arrivals import arrival_times, rate_profile
 from sim.engine.calendar import Calendar
@@ -286,6 +286,60 @@ def test_access_delay_far_below_capacity_is_the_time_to_the_next_slot() -> None:
     delays = [r.value("access_delay", "access", "mean") * DAY for r in results]
     assert_covers(delays, mean_residual, "time to next slot")
     assert all(r.value("access_delay", "access", "max") * DAY <= gaps.max() for r in results)
+
+
+PATIENT_BOOKING = single_site(
+    '{mri: {calendar: {slot: 1h, scanners: 1, open: {mon-sun: "00:00-24:00"}}}}',
+    "[{name: mri, at: h, rate: 30/d, pathway: p}]",
+    "{p: [{book: mri, name: access, patience: 20h}]}",
+    run="horizon: 8w, warmup: 1w",
+)
+"""A calendar open round the clock with 1-hour slots, asked 1.25 times its capacity by requests
+that accept at most 20 hours: the backlog settles at the patience."""
+
+
+def booked_by_recursion(arrivals: np.ndarray, slot: float, patience: float) -> tuple[np.ndarray, np.ndarray]:
+    """Access delays and whether each request booked, by the slot recursion of an always-open
+    single calendar: the earliest free slot is the later of the end of the last booking and the
+    next slot start; a request offered a later slot than its patience books nothing."""
+    end, delays, booked = 0.0, np.zeros(arrivals.size), np.zeros(arrivals.size, dtype=bool)
+    for i, t in enumerate(arrivals):
+        start = max(end, math.ceil(t / slot) * slot)
+        delays[i] = start - t
+        if start - t <= patience:
+            booked[i], end = True, start + slot
+    return delays, booked
+
+
+def test_booking_patience_matches_the_slot_recursion_patient_by_patient() -> None:
+    """Each request books or goes elsewhere exactly as an independent recursion over the same
+    arrival times says, and the counts add up."""
+    scenario_ = scenario(PATIENT_BOOKING)
+    for replication in range(2):
+        model = build(scenario_, replication, SEED)
+        model.env.run(until=model.end)
+        profile = rate_profile(scenario_.arrivals[0], model.end, 3)
+        arrivals = np.concatenate(list(arrival_times(profile, streams.generator(SEED, replication, "arrivals", "mri"))))
+        delays, booked = booked_by_recursion(arrivals, 60.0, 20 * 60.0)
+        counted = arrivals >= model.warmup
+        record = model.bookings["access"]
+        np.testing.assert_allclose(np.frombuffer(record.delays), delays[counted & booked], atol=1e-9)
+        assert record.left == int((counted & ~booked).sum()) > 0
+        assert model.ctx.stream_records[0].left_unseen == record.left
+
+
+def test_booking_patience_above_capacity_is_an_md1_queue_with_balking() -> None:
+    """With a backlog the offered delay is the calendar's workload, so the calendar is an M/D/1
+    queue whose customers balk above the patience: the share going elsewhere and the mean delay
+    of those who book match its level-crossing solution (the share is also 1 − μ/λ = 0.2 by flow
+    balance, as the backlog never drains), and no appointment is later than the patience."""
+    balk, mean_wait = md1_balking(arrival_rate=1.25, service=1.0, patience=20.0)
+    assert balk == pytest.approx(0.2, abs=1e-3)
+    results = replicate(PATIENT_BOOKING, 12)
+    shares = [r.value("access_delay", "access", "left_unseen") / r.value("patients", "arrivals", "count") for r in results]
+    assert_covers(shares, balk, "share gone elsewhere")
+    assert_covers([r.value("access_delay", "access", "mean") * 24 for r in results], mean_wait, "mean access delay (h)")
+    assert all(r.value("access_delay", "access", "max") <= 20 / 24 for r in results)
 
 
 def test_start_weekday_shapes_schedules_and_arrivals() -> None:

@@ -69,6 +69,7 @@ def _booking_rows(model: Model, targets: dict[str, float]) -> list[Row]:
         rows += stats.distribution_rows("access_delay", name, np.frombuffer(record.delays), "d", scale=stats.MINUTES_PER_DAY,
                                         target=targets.get(name))
         rows.append(("access_delay", name, "forced", float(record.forced), "patients"))
+        rows.append(("access_delay", name, "left_unseen", float(record.left), "patients"))
     return rows
 
 

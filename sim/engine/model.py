@@ -102,6 +102,8 @@ def draw_keys(steps: tuple[Any, ...], path: str) -> list[DrawKey]:
                     keys.append(DrawKey(here, "urgent", None))
                 if step.for_ is not None:
                     keys.append(DrawKey(here, "duration", sampler(step.for_)))
+                if step.patience is not None:
+                    keys.append(DrawKey(here, "patience", sampler(step.patience)))
             case schema.BranchStep():
                 keys.append(DrawKey(here, "branch", None))
                 for j, option in enumerate(step.branch):
@@ -264,7 +266,7 @@ class Compiler:
         self.label(scan, label)
         urgent = (step.urgent.p, step.urgent.within) if step.urgent else None
         return st.Book(self.ctx, self.options(step.book), self.slots.get((path, "lead")), urgent, self.slots.get((path, "urgent")),
-                       self.model.bookings.setdefault(label, BookingRecord()), scan)
+                       self.slots.get((path, "patience")), self.model.bookings.setdefault(label, BookingRecord()), scan)
 
     def branch(self, step: schema.BranchStep, path: str, then: st.Node) -> st.Node:
         options, otherwise = [], None

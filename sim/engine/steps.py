@@ -428,15 +428,17 @@ and the quota group of each attribute value (by attribute key)."""
 
 class Book(Node):
     """`book`: take the earliest allowed slot among the calendars the site may book on, wait
-    until it, then use the scanner at the calendar's site."""
+    until it, then use the scanner at the calendar's site; or, offered a slot later than the
+    patient's patience, go elsewhere."""
 
-    __slots__ = ("calendars", "lead", "urgent", "urgent_draw", "records", "scan")
+    __slots__ = ("calendars", "lead", "urgent", "urgent_draw", "patience", "records", "scan")
 
     def __init__(self, ctx: Context, calendars: list[list[Option]], lead: list[int] | None,
-                 urgent: tuple[float, float] | None, urgent_draw: list[int] | None, records: BookingRecord | None, scan: UseFor):
+                 urgent: tuple[float, float] | None, urgent_draw: list[int] | None, patience: list[int] | None,
+                 records: BookingRecord | None, scan: UseFor):
         super().__init__(ctx)
         self.calendars, self.lead, self.urgent, self.urgent_draw = calendars, lead, urgent, urgent_draw
-        self.records, self.scan = records, scan
+        self.patience, self.records, self.scan = patience, records, scan
 
     def enter(self, patient: Patient) -> None:
         now = self.ctx.env.now
@@ -455,6 +457,11 @@ class Book(Node):
             calendar, site, attribute, groups = options[0]
             group = 0 if attribute < 0 else groups.get(attribute_key(patient.attrs[attribute]), -1)
             index = calendar.first_at_or_after(now)
+        elif self.patience is not None and not urgent and calendar.times[index] - now > self.slot(self.patience, patient):
+            if self.records is not None and patient.counted:
+                self.records.left += 1
+            self.ctx.leave_unseen(patient)
+            return
         start = calendar.take(index, group)
         if self.records is not None and patient.counted:
             self.records.delays.append(start - now)

@@ -92,8 +92,11 @@ class BookStep(Strict):
     """Earliest appointment after the request (preparation time)."""
     urgent: Urgent | None = None
     """Share of urgent requests and the bound within which they are served."""
+    patience: Distribution | None = None
+    """Longest access delay a non-urgent request accepts: offered a later slot, the patient books
+    elsewhere, outside the scenario, and leaves unseen."""
 
-    @field_validator("for_", "lead", mode="before")
+    @field_validator("for_", "lead", "patience", mode="before")
     @classmethod
     def _short(cls, value: Any) -> Any:
         return dist_shorthand_before(value)
