@@ -24,6 +24,11 @@ INITIAL_REPLICATIONS = 3
 LOOK_AHEAD = 5
 ADVICE_STATS = {("wait", "mean"), ("access_delay", "mean"), ("time_in_system", "mean"), ("occupancy", "mean")}
 """The key metrics whose precision the advice looks at."""
+ABSOLUTE_TOLERANCE = {"min": 1.0, "d": 1 / 24, "share": 0.01}
+"""Half-widths, by unit, small enough for any decision: one minute, one hour, one point of
+occupancy. A mean close to 0 (a rare wait, a little-used bed) is precise when its half-width is
+under these, as a relative precision means nothing there (Law, *Simulation Modeling and
+Analysis*, 5th ed., 2015, §9.4.1: absolute or relative error)."""
 
 
 def advised(metric: str, scope: str, stat: str) -> bool:
@@ -45,7 +50,17 @@ def relative_half_width(values: Sequence[float]) -> float:
     return interval.relative_half_width
 
 
-def solution(values: Sequence[float], precision: float, k: int = LOOK_AHEAD) -> int | None:
+def precise(values: Sequence[float], precision: float, tolerance: float = 0.0) -> bool:
+    """Whether the 95% interval of the mean is narrow enough: its half-width under `precision`
+    times |mean|, or under the absolute `tolerance`."""
+    interval = t_interval(values)
+    if interval.n < 2:
+        return False
+    half = interval.mean - interval.low
+    return half <= precision * abs(interval.mean) or half <= tolerance
+
+
+def solution(values: Sequence[float], precision: float, k: int = LOOK_AHEAD, tolerance: float = 0.0) -> int | None:
     """First n (from 3) whose precision holds through its look-ahead, given the replication
     values in order; None if the values run out before one is confirmed."""
     x = np.asarray(values, dtype=float)
@@ -53,7 +68,7 @@ def solution(values: Sequence[float], precision: float, k: int = LOOK_AHEAD) -> 
         return INITIAL_REPLICATIONS  # a metric that is exactly 0 everywhere needs no more
     n = INITIAL_REPLICATIONS
     while n + look_ahead(k, n) <= len(x):
-        if all(relative_half_width(x[:m]) <= precision for m in range(n, n + look_ahead(k, n) + 1)):
+        if all(precise(x[:m], precision, tolerance) for m in range(n, n + look_ahead(k, n) + 1)):
             return n
         n += 1
     return None
@@ -67,8 +82,13 @@ class Advice:
     metric: str
     scope: str
     stat: str
+    unit: str
     mean: float
+    half_width: float
     relative_half_width: float
+    tolerance: float
+    """Absolute half-width that is precise enough for this metric's unit (0: none)."""
+    precise: bool
     needed: int | None
 
 
@@ -76,14 +96,17 @@ def advise(values_by_variant: dict[str, dict[tuple[str, str, str, str], list[flo
     """Advice for every key metric of every variant (metrics exactly 0 everywhere are left out)."""
     advice = []
     for variant, table in values_by_variant.items():
-        for (metric, scope, stat, _), xs in table.items():
+        for (metric, scope, stat, unit), xs in table.items():
             if not advised(metric, scope, stat):
                 continue
             x = np.asarray(xs, dtype=float)
             if not np.isfinite(x).any() or np.all(x[np.isfinite(x)] == 0):
                 continue
-            advice.append(Advice(variant, metric, scope, stat, float(np.nanmean(x)), relative_half_width(x),
-                                 replications_needed(x, precision)))
+            tolerance = ABSOLUTE_TOLERANCE.get(unit, 0.0)
+            interval = t_interval(x[np.isfinite(x)])
+            advice.append(Advice(variant, metric, scope, stat, unit, float(np.nanmean(x)), interval.mean - interval.low,
+                                 relative_half_width(x), tolerance, precise(x[np.isfinite(x)], precision, tolerance),
+                                 replications_needed(x, precision, tolerance)))
     return advice
 
 

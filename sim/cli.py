@@ -158,6 +158,7 @@ def _compare(args: argparse.Namespace) -> int:
     try:
         compare.print_table(Path(args.results))
         compare.print_flows(Path(args.results))
+        compare.print_advice(Path(args.results))
     except compare.NotAResultsFolder as err:
         print(f"coopsim: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -147,19 +147,25 @@ def print_table(folder: Path, console: Console | None = None) -> None:
 
 
 def print_advice(folder: Path, console: Console | None = None, limit: int = 8) -> None:
-    """Print the replication advice stored in a results folder's manifest: the least precise
-    key metrics first."""
+    """Print the replication advice stored in a results folder's manifest: the key metrics short
+    of the precision first, least precise first."""
     manifest, _, _ = load_results(folder)
     advice = manifest.get("replication_advice")
     if not advice or not advice["metrics"]:
         return
-    rows = sorted(advice["metrics"], key=lambda a: -(a["relative_half_width"] if a["relative_half_width"] is not None else math.inf))
-    table = Table(title=f"replication advice: relative half-width of 95% intervals (target {advice['precision']:.0%})", title_justify="left")
-    for column in ("variant", "metric", "mean", "half-width / mean", f"replications for {advice['precision']:.0%}"):
+    rows = sorted(advice["metrics"], key=lambda a: (a.get("precise", False),
+                                                     -(a["relative_half_width"] if a["relative_half_width"] is not None else math.inf)))
+    tolerances = ", ".join(f"{fmt(v)} {unit}" for unit, v in advice.get("absolute_tolerance", {}).items())
+    short = sum(not a.get("precise", False) for a in advice["metrics"])
+    table = Table(title=f"replication advice: {len(advice['metrics']) - short} of {len(advice['metrics'])} key means have a 95% "
+                        f"half-width under {advice['precision']:.0%} of the mean" + (f" or under {tolerances}" if tolerances else ""),
+                  title_justify="left")
+    for column in ("variant", "metric", "mean", "half-width", "half-width / mean", "replications needed"):
         table.add_column(column, justify="left" if column in ("variant", "metric") else "right")
     for a in rows[:limit]:
-        rhw = a["relative_half_width"]
-        table.add_row(a["variant"], f"{a['scope']} {a['metric']} {a['stat']}", fmt(a["mean"]), "–" if rhw is None else f"{rhw:.1%}",
+        rhw, half = a["relative_half_width"], a.get("half_width")
+        table.add_row(a["variant"], f"{a['scope']} {a['metric']} {a['stat']}", fmt(a["mean"]),
+                      "–" if half is None else f"{fmt(half)} {a.get('unit', '')}".rstrip(), "–" if rhw is None else f"{rhw:.1%}",
                       "–" if a["replications_needed"] is None else str(a["replications_needed"]))
     console = console or Console(width=None if sys.stdout.isatty() else 200)
     console.print(table)

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim import results as rf
 from sim import tables
-from sim.advice import INITIAL_REPLICATIONS, LOOK_AHEAD, advise, advised, look_ahead, solution
+from sim.advice import ABSOLUTE_TOLERANCE, INITIAL_REPLICATIONS, LOOK_AHEAD, advise, advised, look_ahead, solution
 from sim.errors import Problem, ScenarioError
 from sim.experiment import Task, executor_for, run_tasks
 from sim.loader import LoadedScenario, load_file
@@ -80,7 +80,7 @@ def adaptive_count(values_by_variant: dict[str, dict[Any, list[float]]], precisi
         for (metric, scope, stat, unit), xs in table.items():
             if not advised(metric, scope, stat):
                 continue
-            n = solution(xs, precision)
+            n = solution(xs, precision, tolerance=ABSOLUTE_TOLERANCE.get(unit, 0.0))
             if n is None:
                 return None if len(xs) < limit else limit
             needed = max(needed, n + look_ahead(LOOK_AHEAD, n))
@@ -137,10 +137,12 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
     advice = advise({v: tables.values(grouped[v]) for v in plan_.variants}, options.precision)
     manifest["replication_advice"] = {
         "precision": options.precision,
+        "absolute_tolerance": ABSOLUTE_TOLERANCE,
         "adaptive": options.max_replications is not None,
-        "metrics": [{"variant": a.variant, "metric": a.metric, "scope": a.scope, "stat": a.stat, "mean": a.mean,
+        "metrics": [{"variant": a.variant, "metric": a.metric, "scope": a.scope, "stat": a.stat, "unit": a.unit, "mean": a.mean,
+                     "half_width": a.half_width if math.isfinite(a.half_width) else None,
                      "relative_half_width": None if not math.isfinite(a.relative_half_width) else a.relative_half_width,
-                     "replications_needed": a.needed} for a in advice],
+                     "precise": a.precise, "replications_needed": a.needed} for a in advice],
     }
     files: dict[str, str | bytes] = {
         "manifest.json": json.dumps(manifest, indent=2) + "\n",

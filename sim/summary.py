@@ -65,21 +65,25 @@ def paired_interval(variant: np.ndarray | list[float], baseline: np.ndarray | li
     return t_interval(a - b, confidence)
 
 
-def replications_needed(values: np.ndarray | list[float], precision: float, confidence: float = CONFIDENCE) -> int | None:
-    """Smallest n at which the t half-width over the mean would be under `precision`, with the
-    sample's mean and sd held as they are (None when the mean is 0 or undefined)."""
+def replications_needed(values: np.ndarray | list[float], precision: float, tolerance: float = 0.0,
+                        confidence: float = CONFIDENCE) -> int | None:
+    """Smallest n at which the t half-width would be under `precision` times the mean, or under
+    the absolute `tolerance`, with the sample's mean and sd held as they are (None when neither
+    can be reached: a mean of 0 and no tolerance, or fewer than 2 values)."""
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
-    if x.size < 2 or x.mean() == 0:
+    if x.size < 2:
         return None
     mean, sd = abs(float(x.mean())), float(x.std(ddof=1))
+    bound = max(precision * mean, tolerance)
+    if bound == 0:
+        return None
     if sd == 0:
         return int(x.size)
     z = float(sps.norm.ppf(0.5 + confidence / 2))
-    n = max(2, math.floor((z * sd / (precision * mean)) ** 2))  # the t-based answer is never smaller
+    n = max(2, math.floor((z * sd / bound) ** 2))  # the t-based answer is never smaller
     while n < 1_000_000:
-        half = float(sps.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-        if half / mean <= precision:
+        if float(sps.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n) <= bound:
             return n
         n += 1
     return None

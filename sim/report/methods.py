@@ -246,12 +246,20 @@ def experimentation(results: Results) -> list[Block]:
          "with its own 95% interval."),
     ]
     advice = manifest.get("replication_advice") or {}
-    rows = [a for a in advice.get("metrics", []) if a.get("relative_half_width") is not None]
-    if rows:
-        worst = max(rows, key=lambda a: a["relative_half_width"])
-        blocks.append(f"Precision: the widest 95% interval among key metrics is that of {worst['scope']} {worst['metric']} "
-                      f"{worst['stat']} in {worst['variant']} (half-width {worst['relative_half_width']:.1%} of its mean; "
-                      f"about {worst['replications_needed']} replications would bring it under {advice['precision']:.0%}).")
+    metrics = advice.get("metrics", [])
+    rows = [a for a in metrics if a.get("relative_half_width") is not None and not a.get("precise", False)]
+    if metrics:
+        tolerances = ", ".join(f"{v:.3g} {unit}" for unit, v in advice.get("absolute_tolerance", {}).items())
+        text = (f"Precision: {len(metrics) - len(rows)} of {len(metrics)} key means have a 95% half-width under "
+                f"{advice['precision']:.0%} of the mean" + (f" or under an absolute {tolerances}" if tolerances else "") + ".")
+        if rows:
+            worst = max(rows, key=lambda a: a["relative_half_width"])
+            needed = worst["replications_needed"]
+            text += (f" The widest is that of {worst['scope']} {worst['metric']} {worst['stat']} in {worst['variant']} "
+                     f"(half-width {worst['relative_half_width']:.1%} of its mean; "
+                     + (f"about {needed} replications would be needed)." if needed is not None else "no replication count would do).")
+                     )
+        blocks.append(text)
     return blocks
 
 
