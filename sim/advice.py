@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.summary import replications_needed, t_interval
+from sim.summary import Interval, replications_needed, t_interval
 
 INITIAL_REPLICATIONS = 3
 LOOK_AHEAD = 5
@@ -42,22 +42,22 @@ def look_ahead(k: int, n: int) -> int:
     return k if n <= 100 else math.floor(k * n / 100)
 
 
-def relative_half_width(values: Sequence[float]) -> float:
-    """Half-width of the 95% interval over |mean| (infinite for a zero mean, NaN under 2 values)."""
-    interval = t_interval(values)
+def tolerance_for(unit: str) -> float:
+    """The absolute half-width precise enough for a metric in `unit` (0: none)."""
+    return ABSOLUTE_TOLERANCE.get(unit, 0.0)
+
+
+def meets(interval: Interval, precision: float, tolerance: float = 0.0) -> bool:
+    """Whether an interval is narrow enough: its half-width under `precision` times |mean|, or
+    under the absolute `tolerance` (never with fewer than 2 values)."""
     if interval.n < 2:
-        return float("nan")
-    return interval.relative_half_width
+        return False
+    return interval.half_width <= precision * abs(interval.mean) or interval.half_width <= tolerance
 
 
 def precise(values: Sequence[float], precision: float, tolerance: float = 0.0) -> bool:
-    """Whether the 95% interval of the mean is narrow enough: its half-width under `precision`
-    times |mean|, or under the absolute `tolerance`."""
-    interval = t_interval(values)
-    if interval.n < 2:
-        return False
-    half = interval.mean - interval.low
-    return half <= precision * abs(interval.mean) or half <= tolerance
+    """Whether the 95% interval of the mean of `values` meets the precision."""
+    return meets(t_interval(values), precision, tolerance)
 
 
 def solution(values: Sequence[float], precision: float, k: int = LOOK_AHEAD, tolerance: float = 0.0) -> int | None:
@@ -102,11 +102,11 @@ def advise(values_by_variant: dict[str, dict[tuple[str, str, str, str], list[flo
             x = np.asarray(xs, dtype=float)
             if not np.isfinite(x).any() or np.all(x[np.isfinite(x)] == 0):
                 continue
-            tolerance = ABSOLUTE_TOLERANCE.get(unit, 0.0)
-            interval = t_interval(x[np.isfinite(x)])
-            advice.append(Advice(variant, metric, scope, stat, unit, float(np.nanmean(x)), interval.mean - interval.low,
-                                 relative_half_width(x), tolerance, precise(x[np.isfinite(x)], precision, tolerance),
-                                 replications_needed(x, precision, tolerance)))
+            tolerance = tolerance_for(unit)
+            interval = t_interval(x)
+            relative = interval.relative_half_width if interval.n >= 2 else float("nan")
+            advice.append(Advice(variant, metric, scope, stat, unit, interval.mean, interval.half_width, relative, tolerance,
+                                 meets(interval, precision, tolerance), replications_needed(x, precision, tolerance)))
     return advice
 
 

@@ -13,6 +13,7 @@ import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -146,6 +147,14 @@ def print_table(folder: Path, console: Console | None = None) -> None:
     console.print(build_table(folder))
 
 
+def precision_summary(advice: dict[str, Any]) -> str:
+    """How many key means of a manifest's replication advice meet its precision, and what that is."""
+    tolerances = ", ".join(f"{fmt(v)} {unit}" for unit, v in advice.get("absolute_tolerance", {}).items())
+    metrics = advice["metrics"]
+    return (f"{sum(a.get('precise', False) for a in metrics)} of {len(metrics)} key means have a 95% half-width under "
+            f"{advice['precision']:.0%} of the mean" + (f" or under {tolerances}" if tolerances else ""))
+
+
 def print_advice(folder: Path, console: Console | None = None, limit: int = 8) -> None:
     """Print the replication advice stored in a results folder's manifest: the key metrics short
     of the precision first, least precise first."""
@@ -155,11 +164,7 @@ def print_advice(folder: Path, console: Console | None = None, limit: int = 8) -
         return
     rows = sorted(advice["metrics"], key=lambda a: (a.get("precise", False),
                                                      -(a["relative_half_width"] if a["relative_half_width"] is not None else math.inf)))
-    tolerances = ", ".join(f"{fmt(v)} {unit}" for unit, v in advice.get("absolute_tolerance", {}).items())
-    short = sum(not a.get("precise", False) for a in advice["metrics"])
-    table = Table(title=f"replication advice: {len(advice['metrics']) - short} of {len(advice['metrics'])} key means have a 95% "
-                        f"half-width under {advice['precision']:.0%} of the mean" + (f" or under {tolerances}" if tolerances else ""),
-                  title_justify="left")
+    table = Table(title=f"replication advice: {precision_summary(advice)}", title_justify="left")
     for column in ("variant", "metric", "mean", "half-width", "half-width / mean", "replications needed"):
         table.add_column(column, justify="left" if column in ("variant", "metric") else "right")
     for a in rows[:limit]:

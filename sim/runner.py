@@ -14,7 +14,7 @@ import numpy as np
 
 from sim import results as rf
 from sim import tables
-from sim.advice import ABSOLUTE_TOLERANCE, INITIAL_REPLICATIONS, LOOK_AHEAD, advise, advised, look_ahead, solution
+from sim.advice import ABSOLUTE_TOLERANCE, INITIAL_REPLICATIONS, LOOK_AHEAD, advise, advised, look_ahead, solution, tolerance_for
 from sim.errors import Problem, ScenarioError
 from sim.experiment import Task, executor_for, run_tasks
 from sim.loader import LoadedScenario, load_file
@@ -80,7 +80,7 @@ def adaptive_count(values_by_variant: dict[str, dict[Any, list[float]]], precisi
         for (metric, scope, stat, unit), xs in table.items():
             if not advised(metric, scope, stat):
                 continue
-            n = solution(xs, precision, tolerance=ABSOLUTE_TOLERANCE.get(unit, 0.0))
+            n = solution(xs, precision, tolerance=tolerance_for(unit))
             if n is None:
                 return None if len(xs) < limit else limit
             needed = max(needed, n + look_ahead(LOOK_AHEAD, n))

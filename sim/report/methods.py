@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.compare import precision_summary
 from sim.report.data import Results
 
 Item = str | tuple[str, list["Item"]]
@@ -249,9 +250,7 @@ def experimentation(results: Results) -> list[Block]:
     metrics = advice.get("metrics", [])
     rows = [a for a in metrics if a.get("relative_half_width") is not None and not a.get("precise", False)]
     if metrics:
-        tolerances = ", ".join(f"{v:.3g} {unit}" for unit, v in advice.get("absolute_tolerance", {}).items())
-        text = (f"Precision: {len(metrics) - len(rows)} of {len(metrics)} key means have a 95% half-width under "
-                f"{advice['precision']:.0%} of the mean" + (f" or under an absolute {tolerances}" if tolerances else "") + ".")
+        text = f"Precision: {precision_summary(advice)}."
         if rows:
             worst = max(rows, key=lambda a: a["relative_half_width"])
             needed = worst["replications_needed"]
