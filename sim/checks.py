@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sim import schema, units
-from sim.reach import Loc, Reach, iter_steps, nested, reach, split_ref, step_lists
+from sim.reach import Loc, Reach, nested, reach, split_ref
+from sim.sizes import check_sizes
 from sim.transport import transport_minutes
 
 Finding = tuple[Loc, str]
@@ -22,7 +23,7 @@ Finding = tuple[Loc, str]
 TOLERANCE = 1e-9
 """Slack allowed on sums of probabilities that must reach 1."""
 
-MAX_PROFILES = 100_000
+MAX_PROFILES = 10_000
 """Attribute-value combinations checked per branch at most (beyond, the rest is not checked)."""
 
 WEEK = 7 * 1440
@@ -31,8 +32,17 @@ WEEK = 7 * 1440
 
 def check_scenario(scenario: schema.Scenario) -> list[Finding]:
     """Every problem of a scenario that is valid field by field but wrong as a whole."""
+    too_big = check_sizes(scenario)
+    if too_big:
+        return too_big
     where = reach(scenario)
     return [finding for check in _CHECKS for finding in check(scenario, where)]
+
+
+def doubts(scenario: schema.Scenario) -> list[Finding]:
+    """What a valid scenario runs, but probably not as meant: warnings, not errors (a resource
+    nothing uses is told by `unused_resources`, since another variant may use it)."""
+    return list(_untaken_values(scenario, reach(scenario)))
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -261,8 +271,8 @@ def _calendars(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
 
 def _step_references(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
     """Roles, pathways, sites and attributes that steps name exist somewhere."""
-    roles, attributes = _roles(scenario), _attributes(scenario)
-    for loc, step in iter_steps(scenario):
+    roles, attributes, taken = _roles(scenario), _attributes(scenario), _taken(scenario)
+    for loc, step in where.steps:
         held = _held(step)
         if held is not None:
             verb, ref, _ = held
@@ -278,9 +288,80 @@ def _step_references(scenario: schema.Scenario, where: Reach) -> Iterator[Findin
         elif isinstance(step, schema.BranchStep):
             for k, option in enumerate(step.branch):
                 when = option.when if isinstance(option, schema.BranchOption) else None
-                for name in when or {}:
+                for name, wanted in (when or {}).items():
                     if name not in attributes:
                         yield loc + ("branch", k, "when", name), _unknown("attribute", name, attributes)
+                    elif problem := _wrong_type(taken[name], name, wanted):
+                        yield loc + ("branch", k, "when", name), problem
+
+
+def _taken(scenario: schema.Scenario) -> dict[str, list[Any]]:
+    """Every value each attribute takes in some stream, in file order."""
+    found: dict[str, dict[Any, Any]] = {}
+    for arrival in scenario.arrivals:
+        for name in arrival.attributes:
+            for value in _values(arrival, name) or []:
+                found.setdefault(name, {}).setdefault(schema.attribute_key(value), value)
+    return {name: list(values.values()) for name, values in found.items()}
+
+
+def _type_name(value: Any) -> str:
+    """What kind of YAML value an attribute value is: text, a number or a boolean."""
+    return "a boolean" if isinstance(value, bool) else "text" if isinstance(value, str) else "a number"
+
+
+def _wrong_type(taken: list[Any], name: str, wanted: Any) -> str | None:
+    """The problem of a `when` value of another type than every value the attribute takes
+    (`taken`): `{acuity: "1"}` where acuity is a number would never match."""
+    kinds = {_type_name(v) for v in taken}
+    for value in wanted if isinstance(wanted, tuple) else (wanted,):
+        if taken and _type_name(value) not in kinds:
+            shown = ", ".join(_show(v) for v in taken)
+            spelled = f"'{value}'" if isinstance(value, str) else _show(value)
+            return (f"{spelled} is {_type_name(value)} but attribute '{name}' takes {' or '.join(sorted(kinds))} ({shown}): "
+                    f"this condition would never match (expected a value of the same kind, e.g. without quotes)")
+    return None
+
+
+def _untaken_values(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
+    """A `when` value that no stream gives its attribute: the option never applies to it."""
+    values = _taken(scenario)
+    for loc, step in where.steps:
+        if not isinstance(step, schema.BranchStep):
+            continue
+        for k, option in enumerate(step.branch):
+            for name, wanted in (option.when or {}).items() if isinstance(option, schema.BranchOption) else ():
+                taken = values.get(name, [])
+                missing = [v for v in (wanted if isinstance(wanted, tuple) else (wanted,)) if not any(_same(t, v) for t in taken)]
+                if taken and missing:
+                    yield loc + ("branch", k, "when", name), (
+                        f"no stream gives attribute '{name}' the value {', '.join(_show(v) for v in missing)} "
+                        f"(its values: {', '.join(_show(v) for v in taken)}): that part of the condition never matches"
+                    )
+
+
+def unused_resources(scenario: schema.Scenario) -> list[tuple[str, str]]:
+    """(site, role) of each resource that no step of any pathway can use or book where it is."""
+    where = reach(scenario)
+    used: set[tuple[str, str]] = set()
+    for loc, step in where.steps:
+        held = _held(step)
+        if held is None:
+            continue
+        site, role = split_ref(held[1])
+        used.update((s, role) for s in ([site] if site else where.sites.get(loc, {})))
+    for rule in scenario.cooperation:
+        if isinstance(rule, schema.ShareCalendar):
+            site, role = split_ref(rule.share_calendar.calendar)
+            if any((partner, role) in used for partner in rule.share_calendar.partners):
+                used.add((str(site), role))
+    overflows = [rule.overflow for rule in scenario.cooperation if isinstance(rule, schema.Overflow)]
+    while True:
+        more = {(partner, o.resource) for o in overflows if (o.from_, o.resource) in used for partner in o.to} - used
+        if not more:
+            break
+        used |= more
+    return [(name, role) for name, site in scenario.sites.items() for role in site.resources if (name, role) not in used]
 
 
 def _shared_calendars(scenario: schema.Scenario) -> set[tuple[str, str]]:
@@ -298,7 +379,7 @@ def _shared_calendars(scenario: schema.Scenario) -> set[tuple[str, str]]:
 def _reached_roles(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
     """A role a step uses exists, of the right kind, at every site where the step may run."""
     roles, shared = set(_roles(scenario)), _shared_calendars(scenario)
-    for loc, step in iter_steps(scenario):
+    for loc, step in where.steps:
         held = _held(step)
         if held is None or split_ref(held[1])[0] is not None or held[1] not in roles:
             continue
@@ -318,7 +399,7 @@ def _reached_roles(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]
 
 def _transfer_times(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
     """A transfer needs a transport time from every site it may start from."""
-    for loc, step in iter_steps(scenario):
+    for loc, step in where.steps:
         if isinstance(step, schema.TransferStep) and step.transfer in scenario.sites:
             for site in where.sites.get(loc, {}):
                 if not _has_time(scenario, site, step.transfer):
@@ -328,7 +409,7 @@ def _transfer_times(scenario: schema.Scenario, where: Reach) -> Iterator[Finding
 def _priorities(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
     """A priority attribute exists and is numeric in every stream that reaches its step."""
     attributes = _attributes(scenario)
-    for loc, step in iter_steps(scenario):
+    for loc, step in where.steps:
         if not isinstance(step, schema.UseStep) or not isinstance(step.priority, str):
             continue
         name = step.priority
@@ -371,23 +452,31 @@ def _show(value: Any) -> str:
     return repr(value) if isinstance(value, _Undefined) else str(value)
 
 
+def _key(value: Any) -> Any:
+    """What attribute equality compares, as the engine applies it; an undefined value has none."""
+    return None if isinstance(value, _Undefined) else schema.attribute_key(value)
+
+
 def _same(value: Any, wanted: Any) -> bool:
     """Attribute equality as the engine applies it; an undefined value matches nothing."""
-    return not isinstance(value, _Undefined) and schema.attribute_key(value) == schema.attribute_key(wanted)
+    return _key(value) is not None and _key(value) == _key(wanted)
+
+
+def _wanted(wanted: Any) -> set[Any]:
+    """The keys a `when` value (or list of values) accepts."""
+    return {schema.attribute_key(w) for w in (wanted if isinstance(wanted, tuple) else (wanted,))}
 
 
 def _matches(when: dict[str, Any] | None, profile: dict[str, Any]) -> bool:
     """Whether a patient with these attribute values matches a `when` (no `when` matches all)."""
     if when is None:
         return True
-    return all(
-        any(_same(profile[name], w) for w in (wanted if isinstance(wanted, tuple) else (wanted,)))
-        for name, wanted in when.items()
-    )
+    return all(_key(profile[name]) in _wanted(wanted) for name, wanted in when.items())
 
 
-def _profile_problem(step: schema.BranchStep, profile: dict[str, Any], who: str) -> str | None:
-    """What is wrong with the options that apply to one attribute profile, if anything."""
+def _profile_problem(step: schema.BranchStep, profile: dict[str, Any], who: str = "{who}") -> str | None:
+    """What is wrong with the options that apply to one attribute profile, if anything (saying
+    `who` they are: a template `{who}` unless given)."""
     options = [o for o in step.branch if isinstance(o, schema.BranchOption) and _matches(o.when, profile)]
     otherwise = isinstance(step.branch[-1], schema.OtherwiseOption)
     total = sum(1.0 if o.p is None else o.p for o in options)
@@ -403,27 +492,49 @@ def _profile_problem(step: schema.BranchStep, profile: dict[str, Any], who: str)
     return None
 
 
+def _whens(steps: Iterable[schema.Step]) -> dict[str, list[Any]]:
+    """Every value list that a `when` of these branches tests, by attribute."""
+    tested: dict[str, list[Any]] = {}
+    for step in steps:
+        if isinstance(step, schema.BranchStep):
+            for option in step.branch:
+                for name, wanted in (option.when or {}).items() if isinstance(option, schema.BranchOption) else ():
+                    tested.setdefault(name, []).append(wanted)
+    return tested
+
+
+def _profiles(arrival: schema.Arrival, tested: dict[str, list[Any]]) -> Iterator[dict[str, Any]]:
+    """The attribute profiles of a stream that the tested conditions can tell apart: values that
+    every condition treats alike form one class, shown by its first value (so ten acuity levels
+    tested only as [1, 2] make two profiles, not ten)."""
+    classes = []
+    for name, conditions in tested.items():
+        conditions = [c if isinstance(c, tuple) else (c,) for c in conditions]
+        kept: dict[tuple[bool, ...], Any] = {}
+        accepted = [_wanted(wanted) for wanted in conditions]
+        for value in _values(arrival, name) or [_UNDEFINED]:
+            kept.setdefault(tuple(_key(value) in keys for keys in accepted), value)
+        classes.append(list(kept.values()))
+    names = list(tested)
+    return (dict(zip(names, combo)) for combo in itertools.product(*classes))
+
+
 def _branch_problem(scenario: schema.Scenario, step: schema.BranchStep, streams: Iterable[int]) -> str | None:
     """The first attribute profile, over the given streams, whose options are not a valid choice."""
-    names = list(dict.fromkeys(n for o in step.branch if isinstance(o, schema.BranchOption) for n in o.when or {}))
-    profiles = (
-        (scenario.arrivals[index].name, dict(zip(names, combo)))
-        for index in sorted(streams)
-        for combo in itertools.product(*(_values(scenario.arrivals[index], n) or [_UNDEFINED] for n in names))
-    )
+    tested = _whens([step])
+    profiles = ((scenario.arrivals[index].name, profile) for index in sorted(streams)
+                for profile in _profiles(scenario.arrivals[index], tested))
     for stream, profile in itertools.islice(profiles, MAX_PROFILES):
-        described = ", ".join(f"{name}={_show(value)}" for name, value in profile.items())
-        who = f"patients of stream '{stream}'" + (f" with {described}" if described else "")
-        problem = _profile_problem(step, profile, who)
-        if problem:
-            return problem
+        if _profile_problem(step, profile):
+            described = ", ".join(f"{name}={_show(value)}" for name, value in profile.items())
+            return _profile_problem(step, profile, f"patients of stream '{stream}'" + (f" with {described}" if described else ""))
     return None
 
 
 def _branches(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
     """Branch options form a valid choice for every attribute profile of the streams that reach them
     (of every stream when none does)."""
-    for loc, step in iter_steps(scenario):
+    for loc, step in where.steps:
         if isinstance(step, schema.BranchStep):
             streams = where.streams.get(loc) or range(len(scenario.arrivals))
             problem = _branch_problem(scenario, step, streams)
@@ -463,8 +574,17 @@ def _cycle_message(cycle: list[str]) -> str:
 
 
 def _goto_cycles(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
-    """No loop of gotos through pathways in which no time passes: a depth-first search reports
-    each goto that leads back into the current trail of pathways."""
+    """No loop of gotos through pathways in which no time passes, nor one that no patient can
+    leave."""
+    instant = list(_instant_cycles(scenario))
+    yield from instant
+    if not instant:
+        yield from _closed_loops(scenario, where)
+
+
+def _instant_cycles(scenario: schema.Scenario) -> Iterator[Finding]:
+    """A depth-first search reports each goto that leads back into the current trail of
+    pathways in which no time passes."""
     edges = {name: _instant_gotos(("pathways", name), steps)[0] for name, steps in scenario.pathways.items()}
     done: set[str] = set()
     for start in edges:
@@ -485,9 +605,169 @@ def _goto_cycles(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
                 pending.append(iter(edges[target]))
 
 
+MAX_LOOP_PROFILES = 2_000
+"""Attribute profiles, over all streams, for which the ways out of goto loops are checked."""
+
+
+def _taken_options(step: schema.BranchStep, profile: dict[str, Any]) -> list[tuple[schema.Step, ...]]:
+    """The step lists of a branch that patients with these attribute values may take; an option
+    testing an attribute the profile leaves out may or may not apply, so it counts as taken."""
+    options = [o for o in step.branch if isinstance(o, schema.BranchOption)]
+    unsure = [o for o in options if o.when and not set(o.when) <= set(profile)]
+    sure = [o for o in options if o not in unsure and _matches(o.when, profile)]
+    taken = [o.steps for o in sure + unsure if o.p is None or o.p > 0]
+    total = sum(1.0 if o.p is None else o.p for o in sure)
+    if isinstance(step.branch[-1], schema.OtherwiseOption) and (unsure or total < 1 - TOLERANCE):
+        taken.append(step.branch[-1].otherwise)
+    return taken
+
+
+def _bodies(step: schema.Step, profile: dict[str, Any] | None) -> list[tuple[schema.Step, ...]]:
+    """The step lists inside a step that patients with these attribute values (any patient, for
+    None) may run."""
+    if isinstance(step, schema.BranchStep) and profile is not None:
+        return _taken_options(step, profile)
+    return [body for _, body in nested((), step)]
+
+
+def _ways_out(steps: tuple[schema.Step, ...], finishing: set[str], profile: dict[str, Any]) -> tuple[bool, bool]:
+    """(whether a patient may leave within the list, whether it may reach the list's end), given
+    the pathways known to let such patients leave. A patient leaves by finishing a pathway or by
+    losing patience; a goto ends its list."""
+    leaves, going = False, True
+    for step in steps:
+        if not going:
+            break
+        if isinstance(step, schema.GotoStep):
+            leaves, going = leaves or step.goto in finishing, False
+        elif isinstance(step, (schema.UseStep, schema.BookStep)) and step.patience is not None:
+            leaves = True
+        if isinstance(step, (schema.UseStep, schema.BranchStep)):
+            inner = [_ways_out(body, finishing, profile) for body in _bodies(step, profile)]
+            if inner or isinstance(step, schema.BranchStep):
+                leaves = leaves or any(out for out, _ in inner)
+                going = any(through for _, through in inner)
+    return leaves, going
+
+
+def _goto_targets(steps: tuple[schema.Step, ...], profile: dict[str, Any] | None) -> set[str]:
+    """Pathways a list of steps may continue with, for patients with these attribute values (any
+    patient, for None)."""
+    found: set[str] = set()
+    for step in steps:
+        if isinstance(step, schema.GotoStep):
+            found.add(step.goto)
+        for body in _bodies(step, profile):
+            found |= _goto_targets(body, profile)
+    return found
+
+
+def _loop_profiles(scenario: schema.Scenario, where: Reach, looping: set[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(stream index, attribute values) for each profile of each stream that the `when`s of the
+    pathways in `looping` can tell apart, at most MAX_LOOP_PROFILES in all."""
+    tested = _whens(step for loc, step in where.steps if loc[1] in looping)
+    profiles = ((k, profile) for k, arrival in enumerate(scenario.arrivals) for profile in _profiles(arrival, tested))
+    return itertools.islice(profiles, MAX_LOOP_PROFILES)
+
+
+def _closed_loops(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
+    """A loop of pathways that some patients can never leave (every way they may take through it
+    ends in a goto back into it, and no step has a patience), reported once, at its first
+    pathway in file order, for the first stream and attribute values that are caught in it."""
+    everyone = {name: sorted(t for t in _goto_targets(steps, None) if t in scenario.pathways) for name, steps in scenario.pathways.items()}
+    looping = {name for loop in _loops(list(scenario.pathways), everyone) for name in loop}
+    if not looping:
+        return  # no goto leads back anywhere: every patient reaches the end of its pathways
+    reported: set[str] = set()
+    for index, profile in _loop_profiles(scenario, where, looping):
+        arrival = scenario.arrivals[index]
+        if arrival.pathway not in scenario.pathways:
+            continue
+        finishing: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for name, steps in scenario.pathways.items():
+                if name not in finishing and any(_ways_out(steps, finishing, profile)):
+                    finishing.add(name)
+                    changed = True
+        targets = {name: _goto_targets(steps, profile) for name, steps in scenario.pathways.items()}
+        reached = {arrival.pathway} | _reachable(arrival.pathway, targets)
+        closed = [name for name in scenario.pathways if name in reached and name not in finishing]
+        stuck = set(closed)
+        for loop in _loops(closed, {name: sorted(targets[name] & stuck) for name in closed}):
+            if loop[0] in reported:
+                continue
+            reported.update(loop)
+            shown = ", ".join(repr(p) for p in loop[:6]) + (f" and {len(loop) - 6} more" if len(loop) > 6 else "")
+            described = ", ".join(f"{name}={_show(value)}" for name, value in profile.items() if not isinstance(value, _Undefined))
+            who = f"patients of stream '{arrival.name}'" + (f" with {described}" if described else "")
+            yield ("pathways", loop[0]), (
+                f"{who} can never leave pathway '{loop[0]}': every way they may take through it ends in a goto back into "
+                f"{shown}, and no step has a patience (expected a way out, e.g. `otherwise: []`)"
+            )
+
+
+def _reachable(start: str, targets: dict[str, set[str]]) -> set[str]:
+    """Every pathway reachable from `start` by goto, among those of `targets` (pathways to the
+    pathways their patients may go to next)."""
+    seen: set[str] = set()
+    pending = [start]
+    while pending:
+        for target in targets.get(pending.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                pending.append(target)
+    return seen
+
+
+def _loops(names: list[str], edges: dict[str, list[str]]) -> list[list[str]]:
+    """The cycles of a directed graph: its strongly connected components that hold an edge, each
+    in the order of `names` (Tarjan's algorithm, iterative, linear in nodes and edges)."""
+    order = {name: k for k, name in enumerate(names)}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in names:
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in edges[node]:
+                    found.append(sorted(component, key=order.__getitem__))
+    return sorted(found, key=lambda loop: order[loop[0]])
+
+
 def _dead_steps(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
     """No step after a goto in the same list: it would never run."""
-    for loc, steps in step_lists(scenario):
+    for loc, steps in where.lists:
         for i, step in enumerate(steps[:-1]):
             if isinstance(step, schema.GotoStep):
                 yield loc + (i + 1,), (
@@ -500,7 +780,7 @@ def _dead_steps(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
 def _step_names(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
     """A step name labels one role with one verb, so reported waits do not mix resources."""
     labels: dict[str, tuple[str, str]] = {}
-    for loc, step in iter_steps(scenario):
+    for loc, step in where.steps:
         held = _held(step)
         if held is None or held[2] is None:
             continue
@@ -604,7 +884,7 @@ def _quota_groups(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
         bookers = set(shared.partners) | {home}
         covered = {schema.attribute_key(v) for v in quotas.shares}
         loc = ("cooperation", i, "share_calendar", "quotas", "shares")
-        for step_loc, step in iter_steps(scenario):
+        for step_loc, step in where.steps:
             if not isinstance(step, schema.BookStep) or split_ref(step.book)[1] != role:
                 continue
             if not bookers & set(where.sites.get(step_loc, {})):
@@ -665,7 +945,7 @@ def _staff_sessions(scenario: schema.Scenario, where: Reach) -> Iterator[Finding
 def _targets(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
     """Wait targets name a use or book step; occupancy targets a role or SITE.ROLE; at most one
     target per wait and per resource (each is reported as one `within_target` statistic)."""
-    names = [held[2] for _, step in iter_steps(scenario) if (held := _held(step)) and held[2]]
+    names = [held[2] for _, step in where.steps if (held := _held(step)) and held[2]]
     roles = _roles(scenario)
     seen: list[tuple[int, str, str, str | None]] = []
     for k, target in enumerate(scenario.targets):

@@ -15,12 +15,14 @@ class Problem:
     path: str
     message: str
     variant: str | None = None
+    warning: bool = False
+    """A doubt about the scenario, not an error: it runs, but probably not as meant."""
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
         scope = f"variant '{self.variant}': " if self.variant else ""
         path = f"{self.path}: " if self.path else ""
-        return f"{where}: {scope}{path}{self.message}"
+        return f"{where}: {'warning: ' if self.warning else ''}{scope}{path}{self.message}"
 
 
 class ScenarioError(Exception):

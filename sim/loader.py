@@ -10,6 +10,7 @@ import csv
 import difflib
 import hashlib
 import io
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,11 @@ import pydantic
 
 from sim import checks, schema
 from sim.errors import Problem, ScenarioError
-from sim.merge import VARIANT_ONLY_KEYS, MergeError, merge, strip_experiment_keys, sweep_points
-from sim.yamlsource import MAX_BYTES, LocDict, Position, YamlIssues, plain, read_yaml
+from sim.inputfile import InputFileError, read_bytes
+from sim.limits import MAX_BYTES, MAX_VARIANTS
+from sim.merge import ADD, VARIANT_ONLY_KEYS, MergeError, add, merge, settings_changed, strip_experiment_keys, sweep_points, sweep_size
+from sim.schema.paths import open_map
+from sim.yamlsource import LocDict, Position, YamlIssues, plain, read_yaml
 
 BASE_VARIANT = "base"
 """Name of the single variant of a scenario without `variants` or `sweep`."""
@@ -44,6 +48,8 @@ class LoadedScenario:
     base: schema.Scenario
     variants: tuple[Variant, ...]
     baseline: str
+    warnings: tuple[Problem, ...] = ()
+    """What runs, but probably not as meant (a resource nothing uses, a variant equal to its baseline)."""
 
     def variant(self, name: str) -> Variant:
         """The variant called `name`."""
@@ -63,12 +69,9 @@ def load_file(path: str | Path) -> LoadedScenario:
     path = Path(path)
     label = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise ScenarioError([Problem(label, 0, 0, "", f"file larger than {MAX_BYTES // (1024 * 1024)} MiB")])
-        raw = path.read_bytes()
-    except OSError as err:
-        raise ScenarioError([Problem(label, 0, 0, "", f"cannot read the file: {err.strerror or err}")]) from None
+        raw = read_bytes(path, MAX_BYTES)
+    except InputFileError as err:
+        raise ScenarioError([Problem(label, 0, 0, "", str(err))]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -88,12 +91,14 @@ def load_text(text: str, filename: str = "<scenario>", *, base_dir: Path | None 
     context = _Context(filename, base_dir or Path("."))
 
     base = context.validate(data, data, None)
-    variants = _expand_variants(data, context)
+    variants = _expand_variants(data, context, base)
     baseline = _baseline(data, variants, context)
     if context.problems:
         raise ScenarioError(context.problems)
     assert base is not None
-    return LoadedScenario(filename, digest, base, tuple(variants), baseline)
+    _same_as_baseline(data, variants, baseline, context)
+    context.warn_unused(data)
+    return LoadedScenario(filename, digest, base, tuple(variants), baseline, tuple(sorted(context.warnings.values())))
 
 
 class _Context:
@@ -103,6 +108,9 @@ class _Context:
         self.filename = filename
         self.base_dir = base_dir
         self.problems: list[Problem] = []
+        self.warnings: dict[tuple[int, int, str, str], Problem] = {}
+        self.resources: dict[tuple[str, str], bool] = {}
+        """Every resource of a valid variant: whether some variant uses it."""
         self.seen: set[tuple[int, int, str, str]] = set()
         self.series_cache: dict[Path, tuple[float, ...] | Problem] = {}
 
@@ -113,6 +121,13 @@ class _Context:
         self.seen.add(key)
         self.problems.append(Problem(self.filename, position[0], position[1], path, message, variant))
 
+    def warn(self, position: Position, path: str, message: str, variant: str | None) -> None:
+        """Note a doubt; one seen through several variants is said once, without a variant."""
+        key = (position[0], position[1], path, message)
+        seen = self.warnings.get(key)
+        self.warnings[key] = Problem(self.filename, position[0], position[1], path, message,
+                                     variant if seen is None or seen.variant == variant else None, warning=True)
+
     def validate(self, data: dict[str, Any], root: dict[str, Any], variant: str | None) -> schema.Scenario | None:
         """Validate one merged scenario; record its problems; return it when valid."""
         scenario_data = strip_experiment_keys(data) if variant is not None else data
@@ -121,16 +136,33 @@ class _Context:
         except pydantic.ValidationError as err:
             errors = err.errors(include_url=False)
             for error in errors:
-                if _emptied_by_invalid_items(error, errors):
+                if _emptied_by_invalid_items(error, errors) or _misspelled(error, errors, scenario_data):
                     continue
                 position, path = locate(scenario_data, error["loc"], missing=error["type"] == "missing")
                 self.add(position, path, describe(error, scenario_data), variant)
             return None
         scenario = self._with_series(scenario, scenario_data, variant)
-        for loc, message in checks.check_scenario(scenario):
-            position, path = locate(scenario_data, loc)
-            self.add(position, path, message, variant)
+        findings = checks.check_scenario(scenario)
+        doubts = [] if findings else checks.doubts(scenario)
+        unused = set() if findings else set(checks.unused_resources(scenario))
+        for loc, message in findings:
+            self.add(*locate(scenario_data, loc), message, variant)
+        for loc, message in doubts:
+            self.warn(*locate(scenario_data, loc), message, variant)
+        if findings:
+            return None
+        for site, resources in scenario.sites.items():
+            for role in resources.resources:
+                self.resources[(site, role)] = self.resources.get((site, role), False) or (site, role) not in unused
         return scenario
+
+    def warn_unused(self, data: dict[str, Any]) -> None:
+        """Warn about each resource that no variant uses."""
+        for (site, role), used in self.resources.items():
+            if not used:
+                position, path = locate(data, ("sites", site, "resources", role))
+                self.warn(position, path, f"resource '{role}' of site '{site}' is never used: no step of a pathway "
+                                          f"that reaches '{site}' uses or books it, in any variant", None)
 
     def _with_series(self, scenario: schema.Scenario, data: dict[str, Any], variant: str | None) -> schema.Scenario:
         arrivals = list(scenario.arrivals)
@@ -151,6 +183,15 @@ class _Context:
         return self.series_cache[path]
 
 
+def _misspelled(error: dict[str, Any], errors: list[dict[str, Any]], data: Any) -> bool:
+    """A required key reported missing when a misspelling of it is there: the unknown key says it."""
+    if error["type"] != "missing":
+        return False
+    loc, key = error["loc"][:-1], error["loc"][-1]
+    return any(e["type"] == "extra_forbidden" and e["loc"][:-1] == loc and f"did you mean '{key}'?" in describe(e, data)
+               for e in errors)
+
+
 def _emptied_by_invalid_items(error: dict[str, Any], errors: list[dict[str, Any]]) -> bool:
     """pydantic calls a list too short when its items were all invalid: not a problem of its own."""
     loc = error["loc"]
@@ -164,9 +205,11 @@ def read_series_csv(path: Path) -> tuple[float, ...] | Problem:
         return Problem(str(path), 0, 0, "", message)
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        return bad(f"cannot read series file '{path}': {getattr(err, 'strerror', None) or err}")
+        text = read_bytes(path, MAX_BYTES).decode("utf-8")
+    except InputFileError as err:
+        return bad(f"series file '{path}': {err}")
+    except UnicodeDecodeError as err:
+        return bad(f"series file '{path}' is not UTF-8 text (byte {err.start})")
     rows = list(csv.DictReader(io.StringIO(text)))
     if not rows or not {"day", "per_day"} <= set(rows[0]):
         return bad(f"series file '{path}' needs the columns day and per_day")
@@ -178,21 +221,33 @@ def read_series_csv(path: Path) -> tuple[float, ...] | Problem:
             return bad(f"series file '{path}' row {k + 2}: day must be a whole number and per_day a number")
         if day != k:
             return bad(f"series file '{path}' row {k + 2}: days must run 0, 1, 2 ... without gaps (found {day})")
-        if not rate >= 0:
-            return bad(f"series file '{path}' row {k + 2}: per_day must be >= 0")
+        if not 0 <= rate < math.inf:
+            return bad(f"series file '{path}' row {k + 2}: per_day must be a finite number >= 0 (found {row['per_day']})")
         values.append(rate)
     return tuple(values)
 
 
-def _expand_variants(data: dict[str, Any], context: _Context) -> list[Variant]:
-    """Every variant, and every sweep point of every variant, merged and validated."""
+def _expand_variants(data: dict[str, Any], context: _Context, base: schema.Scenario | None) -> list[Variant]:
+    """Every variant, and every sweep point of every variant, merged and validated (a variant
+    that changes nothing is the base scenario, already validated)."""
     declared = data.get("variants") or {}
     overlays: list[tuple[str, Any]] = list(declared.items()) if isinstance(declared, dict) else []
     if not overlays:
         overlays = [(BASE_VARIANT, LocDict())]
     sweep = data.get("sweep")
     well_formed = isinstance(sweep, dict) and all(isinstance(k, str) and isinstance(v, list) and v for k, v in sweep.items())
+    if well_formed and sweep_size(sweep) * len(overlays) > MAX_VARIANTS:
+        where = data.where("sweep") if len(overlays) == 1 else data.where("variants")
+        context.add(where, "sweep", f"{len(overlays)} variant(s) × {sweep_size(sweep):,} sweep points make "
+                                    f"{sweep_size(sweep) * len(overlays):,} variants (at most {MAX_VARIANTS} run together)", None)
+        return []
+    if len(overlays) > MAX_VARIANTS:
+        context.add(data.where("variants"), "variants", f"{len(overlays)} variants (at most {MAX_VARIANTS} run together)", None)
+        return []
     points = sweep_points(sweep) if well_formed else []  # else the schema reported the sweep
+    if points:
+        for position, key in settings_changed(sweep):
+            context.add(position, f"sweep.{key}", _SETTING_MESSAGE, None)
     root = strip_experiment_keys(data)
     variants = []
     for name, overlay in overlays:
@@ -202,17 +257,70 @@ def _expand_variants(data: dict[str, Any], context: _Context) -> list[Variant]:
         misplaced = [k for k in overlay if k in VARIANT_ONLY_KEYS]
         for key in misplaced:
             context.add(overlay.where(key), f"variants.{name}.{key}", f"'{key}' belongs to the whole file, not to a variant", str(name))
+        for position, key in settings_changed(overlay):
+            context.add(position, f"variants.{name}.{key}", _SETTING_MESSAGE, str(name))
+        changes, additions = _split_additions(overlay, name, context)
         for point_name, values in points or [("", {})]:
             full_name = f"{name}/{point_name}" if points and declared else (point_name or str(name))
+            if not changes and not additions and not values:
+                if base is not None:
+                    unchanged = base.model_copy(update={"variants": {}, "baseline": None, "sweep": None})
+                    variants.append(Variant(full_name, unchanged, plain(root), {}))
+                continue
             errors: list[MergeError] = []
             swept = LocDict(values, pos=data.where("sweep"), key_pos={k: data["sweep"].where(k) for k in values})
-            merged = merge(merge(root, overlay, errors), swept, errors)
+            merged = add(merge(root, changes, errors, _open_map), additions, errors)
+            merged = merge(merged, swept, errors, _open_map)
             for err in errors:
                 context.add(err.position, err.path, err.message, full_name)
+            if errors:
+                continue
             scenario = context.validate(merged, data, full_name)
             if scenario is not None:
                 variants.append(Variant(full_name, scenario, plain(strip_experiment_keys(merged)), dict(values)))
     return variants
+
+
+_SETTING_MESSAGE = ("replications and seed belong to the whole run, not to a variant (set them in the base `run`, "
+                    "or with --replications and --seed)")
+
+
+def _open_map(parts: list[str | int]) -> bool:
+    """Whether the map at `parts` has keys the user names (a new key there needs `add:`)."""
+    return open_map(schema.Scenario, parts)
+
+
+def _split_additions(overlay: dict[str, Any], name: str, context: _Context) -> tuple[LocDict, LocDict]:
+    """A variant's changes, and its `add:` block (new entries, items appended to lists)."""
+    changes = LocDict({k: v for k, v in overlay.items() if k != ADD}, pos=getattr(overlay, "pos", (1, 1)),
+                      key_pos=getattr(overlay, "key_pos", {}))
+    additions = overlay.get(ADD, LocDict())
+    if additions is None:
+        additions = LocDict()
+    if not isinstance(additions, dict):
+        context.add(overlay.where(ADD), f"variants.{name}.{ADD}", "expected a map of new entries (keys or dotted paths to values)", str(name))
+        additions = LocDict()
+    return changes, additions
+
+
+def _same_as_baseline(data: dict[str, Any], variants: list[Variant], baseline: str, context: _Context) -> None:
+    """Warn about a declared variant that runs exactly as the baseline does (at every sweep point)."""
+    declared = data.get("variants") or {}
+    by_name = {v.name: v for v in variants}
+    base_name = baseline.split("/", 1)[0]
+    for name in declared:
+        if name == base_name:
+            continue
+        pairs = [(v, by_name.get(f"{base_name}/{v.name.split('/', 1)[1]}" if "/" in v.name else baseline))
+                 for v in variants if v.name == name or v.name.startswith(f"{name}/")]
+        if pairs and all(other is not None and _effect(v.scenario) == _effect(other.scenario) for v, other in pairs):
+            context.warn(declared.where(name), f"variants.{name}",
+                         f"this variant runs exactly as the baseline '{baseline}' after merging: it can show no difference", str(name))
+
+
+def _effect(scenario: schema.Scenario) -> schema.Scenario:
+    """What a scenario runs: everything but its name, description and sources."""
+    return scenario.model_copy(update={"name": "", "description": "", "sources": ()})
 
 
 def _baseline(data: dict[str, Any], variants: list[Variant], context: _Context) -> str:

@@ -40,10 +40,15 @@ class Visit:
 
 @dataclass
 class Reach:
-    """For each step (by location): the sites where it may run and the streams that run it."""
+    """For each step (by location): the sites where it may run and the streams that run it; and
+    every step and step list of the scenario, walked once for all the checks."""
 
     sites: dict[Loc, dict[str, Visit]] = field(default_factory=dict)
     streams: dict[Loc, set[int]] = field(default_factory=dict)
+    lists: list[tuple[Loc, tuple[schema.Step, ...]]] = field(default_factory=list)
+    """Every step list, outermost first (see `step_lists`)."""
+    steps: list[tuple[Loc, schema.Step]] = field(default_factory=list)
+    """Every step with its location (see `iter_steps`)."""
 
 
 def nested(loc: Loc, step: schema.Step) -> Iterator[tuple[Loc, tuple[schema.Step, ...]]]:
@@ -84,6 +89,8 @@ def split_ref(ref: str) -> tuple[str | None, str]:
 def reach(scenario: schema.Scenario) -> Reach:
     """Where every step may run, for every arrival stream."""
     result = Reach()
+    result.lists = list(step_lists(scenario))
+    result.steps = [(loc + (i,), step) for loc, steps in result.lists for i, step in enumerate(steps)]
     for index in range(len(scenario.arrivals)):
         _StreamWalk(scenario, index, result).run()
     return result

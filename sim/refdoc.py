@@ -9,6 +9,7 @@ reference cannot drift from the schema. Regenerate the shipped copy with
 from __future__ import annotations
 
 import datetime
+import ast
 import inspect
 import json
 import re
@@ -22,7 +23,7 @@ import annotated_types
 from pydantic import BaseModel, PlainValidator, Tag, WithJsonSchema
 from pydantic.fields import FieldInfo
 
-from sim import merge, schema, units
+from sim import limits, merge, schema, units
 from sim.schema.types import match_values, priority_value
 
 Words = tuple[str, str]
@@ -488,17 +489,53 @@ def _variants_section() -> list[str]:
         "with the same random patients, and `baseline` names the one the others are compared with. A "
         "scenario without `variants` runs the base alone.",
         "",
-        _body(merge) + f" The keys {only} belong to the whole file, not to a variant.",
+        _body(merge) + f" The keys {only} belong to the whole file, not to a variant, and so do "
+        f"{' and '.join(f'`{a}.{b}`' for a, b in merge.EXPERIMENT_SETTINGS)}: a variant or a sweep that sets them is an error "
+        "(every variant runs with the same replications and seed, so that they share their random patients).",
         "",
         "```yaml",
         "variants:",
         "  separate: {}",
         '  more_beds: {"sites.valenciennes.resources.icu_bed": 50}   # a dotted key',
         "  no_overflow: {cooperation: []}                             # a list replaces the base list",
+        "  surge_unit:",
+        f"    {merge.ADD}:                                                # new entries, and items after a list",
+        '      "sites.valenciennes.resources.surge_bed": 12',
+        "      cooperation: [{overflow: {resource: surge_bed, from: valenciennes, to: [vauban]}}]",
         "baseline: separate",
         "```",
         "",
+        "A variant that runs exactly as the baseline after merging, and a resource that no step of any "
+        "variant uses, are reported as warnings by `coopsim validate` and `coopsim run`.",
+        "",
     ]
+
+
+def _limits_section() -> list[str]:
+    """The bounds of `sim.limits`, each with what it bounds."""
+    rows = [f"| `{name}` | {getattr(limits, name):,} | {_markdown(doc)} |" for name, doc in _constant_docs(limits)]
+    return [
+        "## Limits",
+        "",
+        _markdown(inspect.cleandoc(limits.__doc__ or "")),
+        "",
+        "| bound | value | what it bounds |",
+        "|---|---:|---|",
+        *rows,
+        "",
+    ]
+
+
+def _constant_docs(module: Any) -> list[tuple[str, str]]:
+    """(name, docstring) of each documented UPPER_CASE constant of a module, in source order."""
+    tree = ast.parse(inspect.getsource(module))
+    found = []
+    for node, following in zip(tree.body, tree.body[1:]):
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id.isupper() and isinstance(following, ast.Expr)
+                and isinstance(following.value, ast.Constant) and isinstance(following.value.value, str)):
+            found.append((node.targets[0].id, " ".join(following.value.value.split())))
+    return found
 
 
 def _sweep_section() -> list[str]:
@@ -525,7 +562,7 @@ def render_reference() -> str:
     """The Markdown reference of the whole scenario language."""
     version = get_args(schema.Scenario.model_fields["version"].annotation)[0]
     groups = _chapters()
-    titles = ["Units and names"] + [_title(c[0]) for c in groups] + ["Variants and the merge rule", "Sweeps"]
+    titles = ["Units and names"] + [_title(c[0]) for c in groups] + ["Variants and the merge rule", "Sweeps", "Limits"]
     lines = [
         f"# Scenario language reference (version {version})",
         "",
@@ -545,7 +582,7 @@ def render_reference() -> str:
                 lines += _union_section(section)
             else:
                 lines += _model_section(section, "##" if k == 0 else "###")
-    lines += _variants_section() + _sweep_section()
+    lines += _variants_section() + _sweep_section() + _limits_section()
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

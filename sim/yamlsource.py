@@ -13,11 +13,10 @@ from typing import Any
 
 import yaml
 
-MAX_BYTES = 5 * 1024 * 1024
-"""Largest scenario file read, in bytes."""
+from sim.limits import MAX_BYTES, MAX_VALUES, MAX_YAML_DEPTH
 
-MAX_NODES = 200_000
-"""Most values a document may expand to (aliases included), against alias bombs."""
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML has it (ten times faster), else PyYAML's own; both safe."""
 
 Position = tuple[int, int]
 """Line and column, both from 1."""
@@ -26,6 +25,8 @@ _STANDARD = {
     "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq", "merge")
 }
 
+
+_STR = "tag:yaml.org,2002:str"
 
 _KINDS = {"timestamp": "date (expected YYYY-MM-DD)", "int": "whole number", "float": "number", "bool": "boolean (expected true or false)"}
 """What a scalar of a standard tag should have been, for messages."""
@@ -75,7 +76,7 @@ class LocList(list):
         return self.item_pos[index] if 0 <= index < len(self.item_pos) else self.pos
 
 
-def _mark(node: yaml.Node) -> Position:
+def _mark(node: yaml.Node | yaml.Event) -> Position:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
@@ -89,8 +90,8 @@ class _Builder:
 
     def build(self, node: yaml.Node) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
-            raise YamlIssues([YamlIssue(_mark(node), f"the document expands to more than {MAX_NODES} values")])
+        if self.count > MAX_VALUES:
+            raise YamlIssues([YamlIssue(_mark(node), f"the document expands to more than {MAX_VALUES:,} values (aliases included)")])
         if node.tag not in _STANDARD:
             self.issues.append(YamlIssue(_mark(node), f"YAML tag '{node.tag}' is not allowed (plain YAML values only)"))
             return None
@@ -98,6 +99,8 @@ class _Builder:
             return self._mapping(node)
         if isinstance(node, yaml.SequenceNode):
             return LocList([self.build(n) for n in node.value], _mark(node), [_mark(n) for n in node.value])
+        if node.tag == _STR:
+            return node.value  # most scalars: text as written, nothing to construct
         try:
             value = self.constructor.construct_object(node, deep=True)
         except Exception:  # PyYAML's scalar constructors raise all sorts of errors on malformed values
@@ -128,12 +131,30 @@ class _Builder:
         return result
 
 
+def _bounded(text: str) -> None:
+    """Refuse a document with too many values or too deep a nesting, from its parser events
+    alone, before any node is built (events cost a tenth of nodes)."""
+    count = depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+            count += 1
+            if count > MAX_VALUES:
+                raise YamlIssues([YamlIssue(_mark(event), f"the document has more than {MAX_VALUES:,} values")])
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise YamlIssues([YamlIssue(_mark(event), f"maps and lists nest more than {MAX_YAML_DEPTH} levels deep")])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def read_yaml(text: str) -> Any:
     """Parse one YAML document into LocDict / LocList / scalars; raise YamlIssues on any problem."""
     if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
         raise YamlIssues([YamlIssue((1, 1), f"file larger than {MAX_BYTES // (1024 * 1024)} MiB")])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        _bounded(text)
+        node = yaml.compose(text, Loader=_LOADER)
         if node is None:
             raise YamlIssues([YamlIssue((1, 1), "the file is empty")])
         builder = _Builder()

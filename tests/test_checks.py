@@ -122,7 +122,7 @@ def test_goto_cycles_terminate_and_follow_transfers():
         arrivals: [{name: s, at: a, rate: 1/d, pathway: p}]
         pathways:
           p: [{delay: 1h}, {goto: q}]
-          q: [{use: bed, for: 1h}, {transfer: b}, {goto: p}]
+          q: [{use: bed, for: 1h}, {transfer: b}, {branch: [{p: 0.5, steps: [{goto: p}]}, {otherwise: []}]}]
         """
     )
     assert sites_of(scenario, "pathways", "p", 0) == {"a", "b"}
@@ -138,7 +138,7 @@ def test_role_missing_where_a_goto_then_transfer_leads():
         arrivals: [{name: s, at: a, rate: 1/d, pathway: p}]
         pathways:
           p: [{use: lab, for: 1h}, {transfer: b}, {goto: q}]
-          q: [{use: bed, for: 1h}, {goto: p}]
+          q: [{use: bed, for: 1h}, {branch: [{p: 0.5, steps: [{goto: p}]}, {otherwise: []}]}]
         """
     )
     assert found == [
@@ -245,8 +245,9 @@ def test_a_constant_attribute_has_one_profile():
 
 def test_true_does_not_match_one():
     options = "- {when: {flag: 1}, steps: []}\n"
-    (message,) = messages(branch_scenario("{flag: {true: 0.5, false: 0.5}}", options))
-    assert "with flag=true match no option" in message
+    found = messages(branch_scenario("{flag: {true: 0.5, false: 0.5}}", options))
+    assert any("1 is a number but attribute 'flag' takes a boolean (true, false): this condition would never match" in m for m in found)
+    assert any("with flag=true match no option" in m for m in found)
 
 
 def test_an_attribute_the_stream_lacks_matches_nothing():
@@ -296,7 +297,8 @@ def test_a_branch_option_that_takes_no_time_leads_on_to_the_next_goto():
 
 @pytest.mark.parametrize("step", ["{delay: 1min}", "{use: bed, for: 1h}"])
 def test_a_goto_cycle_with_a_step_that_takes_time_is_valid(step):
-    assert messages(goto_scenario(f"p: [{{branch: [{{p: 1, steps: [{{goto: q}}]}}]}}]\nq: [{step}, {{goto: p}}]\n")) == []
+    pathways = f"p: [{{branch: [{{p: 1, steps: [{{goto: q}}]}}]}}]\nq: [{step}, {{branch: [{{p: 0.9, steps: [{{goto: p}}]}}, {{otherwise: []}}]}}]\n"
+    assert messages(goto_scenario(pathways)) == []
 
 
 def test_overnight_and_end_of_day_windows_that_touch_are_valid():

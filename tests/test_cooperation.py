@@ -562,9 +562,9 @@ def test_full_pooling_shortens_access_delays() -> None:
 variants:
   pooled: {{}}
   separate:
-    sites:
-      a: {{resources: {{mri: {MRI % 1}}}}}
-      b: {{resources: {{mri: {MRI % 1}}}}}
+    sites.a.resources.mri: {MRI % 1}
+    add:
+      sites.b.resources.mri: {MRI % 1}
     cooperation: []
 """
     text = calendar_scenario("[{share_calendar: {calendar: a.mri, partners: [a, b]}}]", 90, 90, scanners=2,

@@ -102,7 +102,8 @@ class PositiveMean(Strict):
     def _mean(self) -> PositiveMean:
         kind, params = next(iter(self))
         if params.mean <= 0:
-            raise ValueError(f"a {kind} distribution needs a mean longer than 0min (use `fixed: 0min` for no time)")
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise ValueError(f"{article} {kind} distribution needs a mean longer than 0min (use `fixed: 0min` for no time)")
         return self
 
 

@@ -15,7 +15,8 @@ from sim.schema.arrivals import Arrival
 from sim.schema.cooperation import Rule
 from sim.schema.sites import Site, Transport
 from sim.schema.steps import BranchOption, OtherwiseOption, Step, UseStep
-from sim.schema.types import Duration, Ident, Probability, RoleRef, Strict, tagged
+from sim.limits import MAX_REPLICATIONS
+from sim.schema.types import Duration, Ident, Probability, RoleRef, Strict, VariantName, tagged
 
 
 class Run(Strict):
@@ -25,9 +26,9 @@ class Run(Strict):
     """Simulated time after the warm-up."""
     warmup: Duration = 0.0
     """Simulated first, then discarded from every statistic."""
-    replications: Annotated[int, Field(ge=1)] = 10
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 10
     """Independent runs of every variant."""
-    seed: Annotated[int, Field(ge=0)] = 1
+    seed: Annotated[int, Field(ge=0, le=2**64 - 1)] = 1
     """Root seed of every random stream."""
     start: datetime.date | None = None
     """Calendar date of time 0 (default: an unnamed Monday)."""
@@ -90,7 +91,7 @@ class Scenario(Strict):
     """Pathways by name: lists of steps."""
     cooperation: tuple[Rule, ...] = ()
     """Cooperation rules in force."""
-    variants: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
+    variants: dict[VariantName, dict[str, Any] | None] = Field(default_factory=dict)
     """Named partial scenarios merged over this one; the baseline is one of them."""
     baseline: str | None = None
     """The variant others are compared with (default: the first)."""

@@ -14,7 +14,8 @@ from pydantic import (
 )
 
 from sim import units
-from sim.schema.types import Days, Duration, Ident, Speed, Strict, TimeOfDay, present_or
+from sim.limits import MAX_CAPACITY
+from sim.schema.types import Capacity, Days, Duration, Ident, Speed, Strict, TimeOfDay, present_or
 
 
 class Window(Strict):
@@ -26,7 +27,7 @@ class Window(Strict):
     """Start time of day, "HH:MM"."""
     to: TimeOfDay
     """End time of day, "HH:MM"; earlier than `from` means the window runs past midnight."""
-    capacity: Annotated[int, Field(ge=0)]
+    capacity: Capacity
     """Capacity in force during the window."""
 
     @model_validator(mode="after")
@@ -41,7 +42,7 @@ class Window(Strict):
 class CapacityResource(Strict):
     """A resource with a fixed capacity, optionally varying by a weekly schedule."""
 
-    capacity: Annotated[int, Field(ge=0)] = 0
+    capacity: Capacity = 0
     """Capacity outside every schedule window."""
     schedule: tuple[Window, ...] = ()
     """Weekly windows with their own capacity."""
@@ -82,7 +83,7 @@ class CalendarSpec(Strict):
 
     slot: Duration
     """Length of one appointment slot."""
-    scanners: Annotated[int, Field(ge=1)] = 1
+    scanners: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] = 1
     """Machines working in parallel; each opening slot exists once per machine."""
     open: Annotated[
         tuple[OpeningWindow, ...],
@@ -148,3 +149,10 @@ class Transport(Strict):
     """Added to every transfer (loading, handover)."""
     times: dict[str, Duration] = Field(default_factory=dict)
     """Explicit times by pair `a-b` (both directions); they win over the formula."""
+
+    @field_validator("speed")
+    @classmethod
+    def _moving(cls, speed: float) -> float:
+        if speed <= 0:
+            raise ValueError("a speed must be above 0km/h (patients would never arrive)")
+        return speed

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from sim import units
+from sim.limits import MAX_CAPACITY
 
 IDENT_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 """Names of sites, roles, pathways, streams and steps: letters, digits and underscores."""
@@ -24,10 +25,18 @@ IDENT_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 IDENT_RE = re.compile(IDENT_PATTERN)
 
 
-def ident(value: object) -> str:
-    if not isinstance(value, str) or not IDENT_RE.match(value):
-        raise ValueError(f"'{value}' is not a valid name (letters, digits and _, not starting with a digit)")
-    return value
+def _name_check(regex: re.Pattern[str], what: str) -> Any:
+    """A validator of names matching `regex`, saying what a valid one is."""
+
+    def check(value: object) -> str:
+        if not isinstance(value, str) or not regex.match(value):
+            raise ValueError(f"'{value}' is not a valid {what}")
+        return value
+
+    return check
+
+
+ident = _name_check(IDENT_RE, "name (letters, digits and _, not starting with a digit)")
 
 
 def _ref(value: object) -> str:
@@ -69,9 +78,22 @@ Days = Annotated[
 ]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
+Capacity = Annotated[int, Field(ge=0, le=MAX_CAPACITY)]
+"""A number of units: at least 0, at most `sim.limits.MAX_CAPACITY`."""
+
+VARIANT_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$"
+"""Names of variants: letters, digits, `_` and `-`, at most 64 characters."""
+VARIANT_RE = re.compile(VARIANT_PATTERN)
+VariantName = Annotated[
+    str,
+    PlainValidator(_name_check(VARIANT_RE, "variant name (letters, digits, _ and -, at most 64 characters)")),
+    WithJsonSchema({"type": "string", "pattern": VARIANT_PATTERN, "description": "a variant name: letters, digits, _ and -"}),
+]
 
 
 def attribute_value(value: object) -> bool | int | float | str:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, a word, true or false (got {value})")
     if isinstance(value, (bool, int, float, str)):
         return value
     raise ValueError(f"expected an attribute value (a word, a number, true or false), got {type(value).__name__}")
@@ -92,6 +114,8 @@ def attribute_key(value: object) -> tuple[object, object]:
 
 def priority_value(value: object) -> str | float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number or the name of a numeric attribute (got {value})")
         return float(value)
     if isinstance(value, str) and IDENT_RE.match(value):
         return value
@@ -133,7 +157,7 @@ def tagged(*pairs: tuple[str, Any], message: str) -> Any:
 class Strict(BaseModel):
     """Base of every scenario model: unknown keys are errors, values never change after loading."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=False, allow_inf_nan=False)
 
 
 def single_key(options: tuple[str, ...]) -> Any:
