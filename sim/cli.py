@@ -1,28 +1,64 @@
 """The `coopsim` command: parses arguments, calls the library, prints results or one clear
-message per problem. Exit codes: 0 success, 1 the run failed, 2 bad input."""
+message per problem.
+
+Exit codes: 0 success, 1 the run failed, 2 bad input (scenario, options or results folder),
+128 + the signal's number when interrupted (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP). Only the
+standard library is imported here at start, so that signals are handled from the first
+moment and `--help` answers at once; each command imports what it needs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
-
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
-from sim import __version__, bundled
-from sim.errors import ScenarioError
-from sim.loader import load_file
+from sim import __version__
+from sim.limits import MAX_REPLICATIONS
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
+BAD_PATH = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG,
+                      errno.EEXIST, errno.ELOOP})
+"""File errors that mean a path the user named is wrong (exit 2), not that the run failed (a full disk)."""
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Signals that stop coopsim cleanly: workers stopped, nothing half-written left."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stopping signal received: unwinds like Ctrl-C, so that every cleanup runs."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(signum)
+
+
+def _bounded(low: int, high: int, what: str) -> Any:
+    """An argparse type: a whole number from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be from {low:,} to {high:,} (got {value:,})")
+        return value
+
+    return parse
 
 
 def _share(text: str) -> float:
@@ -32,24 +68,36 @@ def _share(text: str) -> float:
     return value
 
 
-def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
+def _cores() -> int:
+    """All the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _load(name: str) -> Any:
+    """A scenario by path or bundled name, loaded and validated; its warnings printed."""
+    from sim import bundled
+    from sim.loader import load_file
+
+    loaded = load_file(bundled.resolve(name))
+    for warning in loaded.warnings:
+        print(warning, file=sys.stderr)
+    return loaded
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from sim.errors import ScenarioError
+
     status = EXIT_OK
     for name in args.scenarios:
         try:
-            loaded = load_file(bundled.resolve(name))
+            loaded = _load(name)
         except ScenarioError as err:
             print(err, file=sys.stderr)
             status = EXIT_BAD_INPUT
             continue
         count = len(loaded.variants)
-        print(f"OK {loaded.path}: {loaded.base.name} ({count} variant{'s' if count != 1 else ''}, baseline {loaded.baseline})")
+        warned = f", {len(loaded.warnings)} warning{'s' if len(loaded.warnings) != 1 else ''}" if loaded.warnings else ""
+        print(f"OK {loaded.path}: {loaded.base.name} ({count} variant{'s' if count != 1 else ''}, baseline {loaded.baseline}{warned})")
     return status
 
 
@@ -61,6 +109,8 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from sim import bundled
+
     files = bundled.bundled()
     if not files:
         print("no bundled scenarios found", file=sys.stderr)
@@ -72,7 +122,7 @@ def _list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _progress(total: int, quiet: bool):
+def _progress(total: int, quiet: bool) -> Any:
     """A rich progress bar on a terminal, nothing otherwise."""
     if quiet or not sys.stderr.isatty():
         return None
@@ -85,16 +135,17 @@ def _progress(total: int, quiet: bool):
 def _run(args: argparse.Namespace) -> int:
     import time
 
-    from sim import compare, runner
-    from sim.experiment import default_workers
-    from sim.results import ResultsExist
+    from sim import bundled, compare, runner
 
+    if args.out is not None and not args.out.strip():
+        print("coopsim: --out is empty (name the results folder to write)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     options = runner.RunOptions(
         replications=args.replications,
         seed=args.seed,
         variants=tuple(v for v in args.variants.split(",") if v) if args.variants else None,
-        out=Path(args.out) if args.out else None,
-        workers=args.workers or default_workers(),
+        out=Path(args.out) if args.out is not None else None,
+        workers=args.workers or _cores(),
         force=args.force,
         precision=args.precision,
         max_replications=args.max_replications,
@@ -103,19 +154,17 @@ def _run(args: argparse.Namespace) -> int:
         command=["coopsim", *sys.argv[1:]],
     )
     plan = runner.plan(bundled.resolve(args.scenario), options)
+    for warning in plan.loaded.warnings:
+        print(warning, file=sys.stderr)
     started = time.perf_counter()
     progress = _progress(plan.tasks, args.quiet)
-    try:
-        if progress is None:
-            folder = runner.execute(plan, options)
-        else:
-            with progress:
-                bar = progress.add_task(f"{plan.loaded.base.name}", total=plan.tasks)
-                folder = runner.execute(plan, options, on_done=lambda task: progress.advance(bar),
-                                        on_more=lambda n: progress.update(bar, total=progress.tasks[0].total + n))
-    except ResultsExist as err:
-        print(f"coopsim: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    if progress is None:
+        folder = runner.execute(plan, options)
+    else:
+        with progress:
+            bar = progress.add_task(f"{plan.loaded.base.name}", total=plan.tasks)
+            folder = runner.execute(plan, options, on_done=lambda task: progress.advance(bar),
+                                    on_more=lambda n: progress.update(bar, total=progress.tasks[0].total + n))
     wall = time.perf_counter() - started
     if not args.quiet:
         compare.print_table(folder)
@@ -123,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
         compare.print_advice(folder)
     replications = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["replications"]
     tasks = len(plan.variants) * replications
-    print(f"{tasks} tasks ({len(plan.variants)} variants x {replications} replications) in {wall:.1f}s "
+    print(f"{tasks} tasks ({len(plan.variants)} variant{'s' if len(plan.variants) != 1 else ''} x {replications} replications) in {wall:.1f}s "
           f"on {options.workers} worker{'s' if options.workers != 1 else ''}: {folder}")
     if args.report:
         from sim.report import write_report
@@ -135,7 +184,7 @@ def _run(args: argparse.Namespace) -> int:
 def _warmup(args: argparse.Namespace) -> int:
     from sim import warmup
 
-    loaded = load_file(bundled.resolve(args.scenario))
+    loaded = _load(args.scenario)
     variant = args.variant or loaded.baseline
     if variant not in loaded.names:
         print(f"coopsim: unknown variant '{variant}' (variants: {', '.join(loaded.names)})", file=sys.stderr)
@@ -155,41 +204,27 @@ def _warmup(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from sim import compare
 
-    try:
-        compare.print_table(Path(args.results))
-        compare.print_flows(Path(args.results))
-        compare.print_advice(Path(args.results))
-    except compare.NotAResultsFolder as err:
-        print(f"coopsim: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    compare.print_table(Path(args.results))
+    compare.print_flows(Path(args.results))
+    compare.print_advice(Path(args.results))
     return EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:
-    from sim.compare import NotAResultsFolder
     from sim.report import write_report
 
-    try:
-        path = write_report(Path(args.results))
-    except NotAResultsFolder as err:
-        print(f"coopsim: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(f"report: {path}")
+    print(f"report: {write_report(Path(args.results))}")
     return EXIT_OK
 
 
 def _export_events(args: argparse.Namespace) -> int:
-    from sim.compare import NotAResultsFolder
     from sim.report import export_vidigi
+    from sim.results import BadOutput
 
     try:
         path = export_vidigi(Path(args.results), Path(args.out) if args.out else None)
-    except NotAResultsFolder as err:
-        print(f"coopsim: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except OSError as err:
-        print(f"coopsim: cannot write the event log: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise BadOutput(f"cannot write the event log to {args.out or args.results}: {err.strerror or err}") from None
     print(f"{args.format} event log: {path}")
     return EXIT_OK
 
@@ -200,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"coopsim {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of unexpected errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    replications = _bounded(1, MAX_REPLICATIONS, "replications")
+    seed = _bounded(0, 2**64 - 1, "a seed")
 
     validate = commands.add_parser("validate", help="check scenario files; exit 2 with every problem found")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
@@ -207,12 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run every variant and replication; write the results folder")
     run.add_argument("scenario", metavar="SCENARIO")
-    run.add_argument("--replications", type=_positive, help="replications (default: the scenario's run.replications)")
-    run.add_argument("--seed", type=_non_negative, help="root seed (default: the scenario's run.seed)")
+    run.add_argument("--replications", type=replications, help="replications (default: the scenario's run.replications)")
+    run.add_argument("--seed", type=seed, help="root seed (default: the scenario's run.seed)")
     run.add_argument("--variants", help="comma-separated variants to run (the baseline always runs)")
     run.add_argument("--out", help="results folder (default: results/<scenario file name>)")
-    run.add_argument("--workers", type=_positive, help="worker processes (default: all cores)")
-    run.add_argument("--force", action="store_true", help="replace an existing results folder")
+    run.add_argument("--workers", type=_bounded(1, _cores(), "workers (at most the cores of this machine)"),
+                     help=f"worker processes (default: all {_cores()} cores)")
+    run.add_argument("--force", action="store_true", help="replace an existing results folder (and only a results folder)")
     run.add_argument("--events", action="store_true", help="also write events.parquet, one row per patient event")
     run.add_argument("--report", action="store_true", help="also write report.html and figures/ into the results folder")
     run.add_argument("--scheduler", metavar="ADDRESS",
@@ -220,15 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar and no table")
     run.add_argument("--precision", type=_share, default=0.05,
                      help="target relative half-width of key metrics' 95%% intervals, for the advice (default 0.05)")
-    run.add_argument("--max-replications", type=_positive,
+    run.add_argument("--max-replications", type=replications,
                      help="add replications until --precision is reached for every key metric, up to this many")
     run.set_defaults(handler=_run)
 
     warm = commands.add_parser("warmup", help="recommend a warm-up length (MSER-5 on occupancy and waits)")
     warm.add_argument("scenario", metavar="SCENARIO")
     warm.add_argument("--variant", help="variant to analyse (default: the baseline)")
-    warm.add_argument("--replications", type=_positive, default=5, help="replications averaged (default 5)")
-    warm.add_argument("--seed", type=_non_negative, help="root seed (default: the scenario's run.seed)")
+    warm.add_argument("--replications", type=_bounded(1, 100, "replications"), default=5, help="replications averaged (default 5)")
+    warm.add_argument("--seed", type=seed, help="root seed (default: the scenario's run.seed)")
     warm.add_argument("--plot", help="write a PNG of Welch's moving averages to this file")
     warm.set_defaults(handler=_warmup)
 
@@ -260,19 +298,59 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    previous = {s: signal.signal(s, _stop) for s in STOPPING} if _main_thread() else {}
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except KeyboardInterrupt as err:
+        signum = getattr(err, "signum", signal.SIGINT)
+        print(f"coopsim: interrupted ({signal.Signals(signum).name}); nothing was left half-written", file=sys.stderr)
+        return 128 + signum
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _main_thread() -> bool:
+    """Signal handlers can be set only from the main thread (not from a test runner's thread)."""
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run a parsed command, turning every error into one clear message and its exit code."""
     try:
         return args.handler(args)
-    except ScenarioError as err:
+    except Exception as err:
+        return _failure(err, args.debug)
+
+
+def _failure(err: Exception, debug: bool) -> int:
+    """Say what went wrong in one message; the exit code: 2 for bad input, 1 for a failed run."""
+    from sim.dask_executor import SchedulerError
+    from sim.errors import ScenarioError
+    from sim.pool import WorkerDied
+    from sim.results import BadOutput, NotAResultsFolder
+
+    if isinstance(err, ScenarioError):
         print(err, file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as err:  # the last line of defence: one clear line, traceback on request
-        if args.debug:
-            traceback.print_exc()
-        else:
-            print(f"coopsim: internal error: {type(err).__name__}: {err} (run with --debug for details)", file=sys.stderr)
+    if isinstance(err, (BadOutput, NotAResultsFolder, SchedulerError)):
+        print(f"coopsim: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if isinstance(err, WorkerDied):
+        print(f"coopsim: the run failed: {err}", file=sys.stderr)
         return EXIT_FAILED
+    if isinstance(err, BrokenPipeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the reader stopped reading: say nothing more
+        return EXIT_FAILED
+    if isinstance(err, OSError):
+        where = f" {err.filename}" if err.filename else ""
+        print(f"coopsim: cannot write or read{where}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_BAD_INPUT if err.errno in BAD_PATH else EXIT_FAILED
+    if debug:
+        traceback.print_exception(err)
+    else:
+        print(f"coopsim: internal error: {type(err).__name__}: {err} (run with --debug for details)", file=sys.stderr)
+    return EXIT_FAILED

@@ -7,24 +7,17 @@ finish; they are gathered by task, never by completion order.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from sim import schema
-from sim.engine import ReplicationResult, simulate
+from sim.engine import ReplicationResult
 from sim.loader import LoadedScenario
+from sim.pool import ProcessPool
+from sim.tasks import Task, run_task
 
-
-@dataclass(frozen=True, order=True)
-class Task:
-    """One replication of one variant."""
-
-    variant: str
-    replication: int
+__all__ = ["Executor", "ProcessExecutor", "SerialExecutor", "Task", "default_workers", "executor_for", "run_tasks", "tasks_for"]
 
 
 class Executor(Protocol):
@@ -35,6 +28,10 @@ class Executor(Protocol):
         """Results of `tasks`, as they finish (with event logs if `events`)."""
         ...
 
+    def close(self) -> None:
+        """Release what the executor holds (a cluster connection)."""
+        ...
+
 
 class SerialExecutor:
     """Runs every task in this process, one after the other."""
@@ -42,42 +39,25 @@ class SerialExecutor:
     def run(self, scenarios: dict[str, schema.Scenario], tasks: Sequence[Task], seed: int,
             events: bool = False) -> Iterator[tuple[Task, ReplicationResult]]:
         for task in tasks:
-            yield task, simulate(scenarios[task.variant], task.replication, seed, events=events)
+            yield task, run_task(task, scenarios, seed, events)
 
-
-_WORKER: dict[str, object] = {}
-"""What a worker process received once: the scenarios, the seed and the events flag."""
-
-
-def _init_worker(scenarios: dict[str, schema.Scenario], seed: int, events: bool) -> None:
-    """Receive the scenarios once per worker; Ctrl-C is the parent's to handle."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER.update(scenarios=scenarios, seed=seed, events=events)
-
-
-def _run_task(task: Task) -> tuple[Task, ReplicationResult]:
-    scenarios: dict[str, schema.Scenario] = _WORKER["scenarios"]  # type: ignore[assignment]
-    return task, simulate(scenarios[task.variant], task.replication, int(_WORKER["seed"]), events=bool(_WORKER["events"]))
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 class ProcessExecutor:
-    """Runs tasks on a pool of local worker processes (started fresh, not forked)."""
+    """Runs tasks on local worker processes (started fresh, not forked, and watched: a worker
+    that dies ends the run with an error naming its task)."""
 
     def __init__(self, workers: int):
         self.workers = workers
 
     def run(self, scenarios: dict[str, schema.Scenario], tasks: Sequence[Task], seed: int,
             events: bool = False) -> Iterator[tuple[Task, ReplicationResult]]:
-        context = multiprocessing.get_context("spawn")
-        pool = context.Pool(min(self.workers, len(tasks)) or 1, _init_worker, (scenarios, seed, events))
-        try:
-            yield from pool.imap_unordered(_run_task, tasks)
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
+        yield from ProcessPool(self.workers, run_task, (scenarios, seed, events)).run(tasks)
+
+    def close(self) -> None:
+        """Nothing to release: workers end with each run."""
 
 
 def default_workers() -> int:

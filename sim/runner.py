@@ -17,6 +17,7 @@ from sim import tables
 from sim.advice import ABSOLUTE_TOLERANCE, INITIAL_REPLICATIONS, LOOK_AHEAD, advise, advised, look_ahead, solution, tolerance_for
 from sim.errors import Problem, ScenarioError
 from sim.experiment import Task, executor_for, run_tasks
+from sim.limits import MAX_OCCUPANCY_ROWS
 from sim.loader import LoadedScenario, load_file
 
 
@@ -65,8 +66,18 @@ def plan(path: Path, options: RunOptions) -> Plan:
         variants = tuple(v for v in loaded.names if v in chosen)
     replications = options.replications or loaded.base.run.replications
     seed = options.seed if options.seed is not None else loaded.base.run.seed
-    out = options.out or Path("results") / Path(path).stem
+    out = options.out if options.out is not None else Path("results") / Path(path).stem
+    rows = sum(_occupancy_rows(loaded.variant(v).scenario) for v in variants)
+    if rows > MAX_OCCUPANCY_ROWS:
+        raise ScenarioError([Problem(str(path), 0, 0, "", f"{len(variants)} variants would write {rows:,} rows of hourly occupancy "
+                                                         f"(at most {MAX_OCCUPANCY_ROWS:,}: run fewer variants, or a shorter horizon)")])
+    rf.check_output(out, options.force)
     return Plan(loaded, variants, replications, seed, out)
+
+
+def _occupancy_rows(scenario: Any) -> int:
+    """Rows of occupancy.csv for one variant: its resources × measured hours."""
+    return sum(len(site.resources) for site in scenario.sites.values()) * math.ceil(scenario.run.horizon / 60)
 
 
 def adaptive_count(values_by_variant: dict[str, dict[Any, list[float]]], precision: float, limit: int) -> int | None:
@@ -145,17 +156,19 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
                      "precise": a.precise, "replications_needed": a.needed} for a in advice],
     }
     files: dict[str, str | bytes] = {
-        "manifest.json": json.dumps(manifest, indent=2) + "\n",
         "scenario.resolved.yaml": rf.resolved_yaml({v: loaded.variant(v).data for v in plan_.variants}),
         "replications.csv": rf.csv_text(replication_rows, head + tables.REPLICATION_COLUMNS),
         "summary.csv": rf.csv_text(summary_rows, head + tables.SUMMARY_COLUMNS),
         "comparison.csv": rf.csv_text(comparison_rows, ["variant", "baseline", *columns] + tables.COMPARISON_COLUMNS),
         "occupancy.csv": rf.csv_text(occupancy_rows, head + tables.OCCUPANCY_COLUMNS, digits=6),
-        "flows.csv": rf.csv_text(tables.flow_rows(summary_rows, columns), head + tables.FLOW_COLUMNS),
+        "flows.csv": rf.csv_text(flow_rows := tables.flow_rows(summary_rows, columns), head + tables.FLOW_COLUMNS),
     }
     if options.events:
         files["events.parquet"] = events_parquet(results)
-    return files
+    rows = {"replications.csv": replication_rows, "summary.csv": summary_rows, "comparison.csv": comparison_rows,
+            "occupancy.csv": occupancy_rows, "flows.csv": flow_rows}
+    manifest["files"] = {name: rf.digest(content, len(rows[name]) if name in rows else None) for name, content in files.items()}
+    return {"manifest.json": json.dumps(manifest, indent=2) + "\n", **files}
 
 
 def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | None = None,
@@ -165,13 +178,15 @@ def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | 
     With `max_replications`, replications are added (`on_more` is told how many tasks) until
     the replications algorithm is satisfied for every key metric, or the limit is reached.
     """
-    if plan_.out.exists() and not options.force:
-        raise rf.ResultsExist(f"{plan_.out} exists: choose another --out or pass --force to replace it")
+    rf.check_output(plan_.out, options.force)
     started = time.perf_counter()
     executor = executor_for(options.workers, options.scheduler)
-    results = run_tasks(plan_.loaded, plan_.variants, range(plan_.replications), plan_.seed, executor, on_done, options.events)
-    if options.max_replications is not None:
-        results = _add_replications(plan_, options, results, executor, on_done, on_more)
+    try:
+        results = run_tasks(plan_.loaded, plan_.variants, range(plan_.replications), plan_.seed, executor, on_done, options.events)
+        if options.max_replications is not None:
+            results = _add_replications(plan_, options, results, executor, on_done, on_more)
+    finally:
+        executor.close()
     files = build_files(plan_, results, options, time.perf_counter() - started)
     return rf.write_folder(plan_.out, files, force=options.force)
 

@@ -25,6 +25,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sim.bench.reference import DEFAULT_SEED
+from sim.limits import MAX_PATIENTS
+
+MAX_REPEATS = 100
+"""Most runs of each implementation per size."""
 
 IMPLEMENTATIONS = ("engine", "idiomatic")
 DEFAULT_SIZES = (100_000, 1_000_000)
@@ -265,16 +269,23 @@ def parse_sizes(text: str) -> list[int]:
             value = float(number) * scale
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a patient count: {part!r}") from None
-        if value < 1 or value != int(value):
-            raise argparse.ArgumentTypeError(f"not a patient count: {part!r}")
+        if not 1 <= value <= MAX_PATIENTS or value != int(value):
+            raise argparse.ArgumentTypeError(f"not a patient count from 1 to {MAX_PATIENTS:,}: {part!r}")
         sizes.append(int(value))
     return sizes
 
 
 def _repeats(text: str) -> int:
     """A number of repeats: a whole number of at least 1."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"not a number of repeats: {text!r}")
+    if not text.isdigit() or not 1 <= int(text) <= MAX_REPEATS:
+        raise argparse.ArgumentTypeError(f"not a number of repeats from 1 to {MAX_REPEATS}: {text!r}")
+    return int(text)
+
+
+def _seed(text: str) -> int:
+    """A root seed: a whole number from 0."""
+    if not text.isdigit() or int(text) >= 2**64:
+        raise argparse.ArgumentTypeError(f"not a seed (a whole number from 0 to 2^64 - 1): {text!r}")
     return int(text)
 
 
@@ -286,7 +297,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     bench.add_argument("--repeats", type=_repeats, metavar="R", help=f"runs of each implementation per size (default {DEFAULT_REPEATS})")
     bench.add_argument("--quick", action="store_true",
                        help=f"a smoke version: {' and '.join(f'{n:,}' for n in QUICK_SIZES)} patients, 1 run each, bars not enforced")
-    bench.add_argument("--seed", type=int, help="root seed of every run (default: the reference seed)")
+    bench.add_argument("--seed", type=_seed, help="root seed of every run (default: the reference seed)")
     bench.add_argument("--json", metavar="FILE", help="also write every number as JSON")
     bench.add_argument("--rules", action="store_true",
                        help="instead, the cost of cooperation rules: a two-ED territory with and without them (200k patients)")
