@@ -7,8 +7,6 @@ by whether the change is better or worse.
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import sys
 from dataclasses import dataclass
@@ -16,7 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from sim.results import NotAResultsFolder, read_manifest, read_rows
+
+__all__ = ["NotAResultsFolder", "build_table", "load_results", "print_advice", "print_flows", "print_table"]
 
 LOWER_IS_BETTER = {"wait", "access_delay", "time_in_system", "occupancy", "utilisation", "queue", "transfers", "patients"}
 """Metrics where a decrease is an improvement (except the stats listed in HIGHER_STATS)."""
@@ -25,10 +28,6 @@ HIGHER_SCOPES = {"departed", "throughput"}
 
 MAX_RESOURCES = 8
 """Resources shown in the table, the busiest first (every resource is in summary.csv)."""
-
-
-class NotAResultsFolder(ValueError):
-    """A folder that does not hold coopsim results of a known format."""
 
 
 @dataclass(frozen=True)
@@ -40,28 +39,13 @@ class Line:
     unit: str
 
 
-def read_csv(path: Path) -> list[dict[str, str]]:
-    """Rows of a CSV file as dicts of strings."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
 def load_results(folder: Path) -> tuple[dict, list[dict[str, str]], list[dict[str, str]]]:
-    """The manifest, summary rows and comparison rows of a results folder."""
+    """The manifest, summary rows and comparison rows of an intact results folder."""
     folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    if not folder.is_dir() or not manifest_path.exists():
-        raise NotAResultsFolder(f"{folder} is not a coopsim results folder (no manifest.json)")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise NotAResultsFolder(f"{manifest_path} cannot be read: {err}") from None
-    if manifest.get("format") != 1:
-        raise NotAResultsFolder(f"{folder} was written by an incompatible coopsim (results format {manifest.get('format')!r}, expected 1)")
-    for name in ("summary.csv", "comparison.csv"):
-        if not (folder / name).exists():
-            raise NotAResultsFolder(f"{folder} has no {name}")
-    return manifest, read_csv(folder / "summary.csv"), read_csv(folder / "comparison.csv")
+    manifest = read_manifest(folder)
+    summary = read_rows(folder, "summary.csv", manifest, ["variant", "metric", "scope", "stat", "unit", "mean", "ci_low", "ci_high"])
+    comparison = read_rows(folder, "comparison.csv", manifest, ["variant", "metric", "scope", "stat", "diff_mean", "ci_low", "ci_high"])
+    return manifest, summary, comparison
 
 
 def key_lines(summary: list[dict[str, str]], baseline: str) -> list[Line]:
@@ -114,17 +98,17 @@ def build_table(folder: Path) -> Table:
     base = {(r["metric"], r["scope"], r["stat"]): r for r in summary if r["variant"] == baseline}
     diffs = {(r["variant"], r["metric"], r["scope"], r["stat"]): r for r in comparison}
     n = manifest["replications"]
-    table = Table(title=f"{manifest['scenario']['file']}: {n} replications, 95% intervals; Δ = variant − {baseline} (paired)",
+    table = Table(title=escape(f"{manifest['scenario']['file']}: {n} replications, 95% intervals; Δ = variant − {baseline} (paired)"),
                   title_justify="left")
     table.add_column("metric")
-    table.add_column(f"{baseline}", justify="right")
+    table.add_column(escape(baseline), justify="right")
     for v in variants:
-        table.add_column(f"Δ {v}", justify="right")
+        table.add_column(escape(f"Δ {v}"), justify="right")
     for line in key_lines(summary, baseline):
         row = base.get(line.key)
         if row is None:
             continue
-        cells = [f"{line.label} ({line.unit})", f"{fmt(_number(row['mean']))} [{fmt(_number(row['ci_low']))}, {fmt(_number(row['ci_high']))}]"]
+        cells = [escape(f"{line.label} ({line.unit})"), f"{fmt(_number(row['mean']))} [{fmt(_number(row['ci_low']))}, {fmt(_number(row['ci_high']))}]"]
         for v in variants:
             d = diffs.get((v, *line.key))
             if d is None or d["diff_mean"] == "":
@@ -169,7 +153,7 @@ def print_advice(folder: Path, console: Console | None = None, limit: int = 8) -
         table.add_column(column, justify="left" if column in ("variant", "metric") else "right")
     for a in rows[:limit]:
         rhw, half = a["relative_half_width"], a.get("half_width")
-        table.add_row(a["variant"], f"{a['scope']} {a['metric']} {a['stat']}", fmt(a["mean"]),
+        table.add_row(escape(str(a["variant"])), escape(f"{a['scope']} {a['metric']} {a['stat']}"), fmt(a["mean"]),
                       "–" if half is None else f"{fmt(half)} {a.get('unit', '')}".rstrip(), "–" if rhw is None else f"{rhw:.1%}",
                       "–" if a["replications_needed"] is None else str(a["replications_needed"]))
     console = console or Console(width=None if sys.stdout.isatty() else 200)
@@ -179,14 +163,11 @@ def print_advice(folder: Path, console: Console | None = None, limit: int = 8) -
 def print_flows(folder: Path, console: Console | None = None) -> None:
     """Print the flows between sites (patients per day by origin and the site they left from),
     when any patient changed site in any variant."""
-    path = Path(folder) / "flows.csv"
-    if not path.exists():
-        return
-    flows = read_csv(path)
+    manifest, _, _ = load_results(folder)
+    flows = read_rows(folder, "flows.csv", manifest, ["variant", "stream", "origin", "site", "per_day", "patients", "transfers"])
     moved = [f for f in flows if f["origin"] != f["site"] or (f["transfers"] not in ("", "0"))]
     if not moved:
         return
-    manifest, _, _ = load_results(folder)
     variants = list(manifest["variants"])
     routes = sorted({(f["stream"], f["origin"], f["site"]) for f in flows})
     cells = {(f["variant"], f["stream"], f["origin"], f["site"]): f for f in flows}
@@ -194,9 +175,9 @@ def print_flows(folder: Path, console: Console | None = None) -> None:
                   title_justify="left")
     table.add_column("stream: origin > site")
     for v in variants:
-        table.add_column(v, justify="right")
+        table.add_column(escape(v), justify="right")
     for stream, origin, site in routes:
-        row = [f"{stream}: {origin} > {site}"]
+        row = [escape(f"{stream}: {origin} > {site}")]
         for v in variants:
             f = cells.get((v, stream, origin, site))
             if f is None:

@@ -3,6 +3,7 @@ numbers rebuilt so that no two patients hold one unit at once."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -85,6 +86,11 @@ def test_default_file_and_folder_without_events(tmp_path: Path) -> None:
     shutil.copytree(results_with_report(), folder, ignore=shutil.ignore_patterns("figures", "report.html"))
     assert export_vidigi(folder) == folder / "events_vidigi.csv"
     (folder / "events.parquet").unlink()
+    with pytest.raises(NotAResultsFolder, match="events.parquet is missing"):
+        export_vidigi(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["files"]["events.parquet"]  # as a run without --events writes it
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(NotAResultsFolder, match="--events"):
         export_vidigi(folder)
 

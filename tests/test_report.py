@@ -187,17 +187,24 @@ def test_transfers_from_the_event_log(report: Path) -> None:
     assert gap.min() >= 0 and gap.max() <= 2
 
 
-def test_report_without_event_log_or_flows(report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An older folder (no flows.csv) run without --events: waits from percentiles, the map from transfers.
+def test_report_without_event_log(report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder run without --events: waits from percentiles, no transfers over time.
     (Figures are built but not drawn: drawing is the other tests' business and takes seconds.)"""
     monkeypatch.setattr(MplFigure, "savefig", lambda self, out, **kw: out.write(PNG))
-    older = tmp_path / "older"
-    shutil.copytree(report, older, ignore=shutil.ignore_patterns("events.parquet", "flows.csv", "report.html", "figures"))
-    text = write_report(older).read_text(encoding="utf-8")
+    plain = tmp_path / "plain"
+    shutil.copytree(report, plain, ignore=shutil.ignore_patterns("events.parquet", "report.html", "figures"))
+    forget(plain, "events.parquet")
+    text = write_report(plain).read_text(encoding="utf-8")
     assert set(Page(text).sections) == SECTIONS
     assert "From replications.csv" in text and "run with --events" in text
-    assert "transfers a day between sites (summary.csv)" in text
-    assert not (older / "figures" / "transfers_over_time.png").exists()
+    assert not (plain / "figures" / "transfers_over_time.png").exists()
+
+
+def forget(folder: Path, name: str) -> None:
+    """Take a file out of a results folder's manifest, as if the run had not written it."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["files"][name]
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
 def test_methods_cover_stress_des(report: Path) -> None:
@@ -220,10 +227,10 @@ def test_changes_name_list_elements() -> None:
 
 @pytest.mark.parametrize("damage, message", [
     (lambda f: (f / "manifest.json").unlink(), "not a coopsim results folder"),
-    (lambda f: (f / "manifest.json").write_text(json.dumps({**json.loads((f / "manifest.json").read_text()), "format": 2})),
+    (lambda f: (f / "manifest.json").write_text(json.dumps({**json.loads((f / "manifest.json").read_text()), "format": 1})),
      "incompatible coopsim"),
-    (lambda f: (f / "occupancy.csv").unlink(), "has no occupancy.csv"),
-    (lambda f: (f / "scenario.resolved.yaml").write_text("variants: [1, 2"), "cannot be read"),
+    (lambda f: (f / "occupancy.csv").unlink(), "occupancy.csv is missing"),
+    (lambda f: (f / "scenario.resolved.yaml").write_text("variants: [1, 2"), "scenario.resolved.yaml has"),
 ])
 def test_bad_folders_are_refused_clearly(report: Path, tmp_path: Path, damage, message: str) -> None:
     folder = tmp_path / "damaged"

@@ -14,23 +14,36 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pydantic
 import yaml
 
+from sim import schema
+
 from sim.compare import Line, NotAResultsFolder, key_lines, load_results
+from sim.results import NAMED_COLUMNS, TEXT_COLUMNS, check_names
 from sim.units import UnitError, parse_duration
-
-TABLES = ("replications.csv", "occupancy.csv")
-"""Tables read besides summary.csv and comparison.csv (which compare.load_results checks)."""
-
 
 def value(text: str) -> float:
     """A number of a CSV row read as text; an empty cell (a value that does not exist) is NaN."""
     return float(text) if text != "" else math.nan
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """A tidy CSV of the results folder: only an empty cell is missing (a step may be named `NA`)."""
-    return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"variant": str, "scope": str, "resource": str})
+def read_table(path: Path, manifest: dict[str, Any]) -> pd.DataFrame:
+    """A tidy CSV of the results folder: only an empty cell is missing (a step may be named `NA`);
+    its variants must be the manifest's, its names safe and its other columns numbers."""
+    try:
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={c: str for c in TEXT_COLUMNS})
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as err:
+        raise NotAResultsFolder(f"{path} cannot be read: {err}") from None
+    if "variant" not in table.columns:
+        raise NotAResultsFolder(f"{path} lacks the column variant")
+    check_names(path, table["variant"].unique(), {c: table[c].unique() for c in NAMED_COLUMNS if c in table.columns}, manifest)
+    swept = {path for values in manifest.get("parameters", {}).values() for path in values}
+    numbers = [c for c in table.columns if c not in TEXT_COLUMNS and c not in swept]
+    wrong = [c for c in numbers if len(table) and not pd.api.types.is_numeric_dtype(table[c])]
+    if wrong:
+        raise NotAResultsFolder(f"{path}: column {wrong[0]} holds something other than numbers")
+    return table
 
 
 @dataclass(frozen=True)
@@ -91,28 +104,27 @@ class Results:
     @cached_property
     def summary(self) -> pd.DataFrame:
         """summary.csv."""
-        return read_table(self.folder / "summary.csv")
+        return read_table(self.folder / "summary.csv", self.manifest)
 
     @cached_property
     def comparison(self) -> pd.DataFrame:
         """comparison.csv."""
-        return read_table(self.folder / "comparison.csv")
+        return read_table(self.folder / "comparison.csv", self.manifest)
 
     @cached_property
     def replications(self) -> pd.DataFrame:
         """replications.csv."""
-        return read_table(self.folder / "replications.csv")
+        return read_table(self.folder / "replications.csv", self.manifest)
 
     @cached_property
     def occupancy(self) -> pd.DataFrame:
         """occupancy.csv."""
-        return read_table(self.folder / "occupancy.csv")
+        return read_table(self.folder / "occupancy.csv", self.manifest)
 
     @cached_property
-    def flows(self) -> pd.DataFrame | None:
-        """flows.csv (absent from folders written before coopsim had cooperation rules)."""
-        path = self.folder / "flows.csv"
-        return read_table(path).astype({"stream": str, "origin": str, "site": str}) if path.exists() else None
+    def flows(self) -> pd.DataFrame:
+        """flows.csv."""
+        return read_table(self.folder / "flows.csv", self.manifest)
 
     @property
     def events_path(self) -> Path | None:
@@ -134,17 +146,23 @@ def load(folder: Path) -> Results:
     """Read a results folder; NotAResultsFolder when it is not one this coopsim can read."""
     folder = Path(folder)
     manifest, summary, comparison = load_results(folder)
-    for name in (*TABLES, "scenario.resolved.yaml"):
-        if not (folder / name).exists():
-            raise NotAResultsFolder(f"{folder} has no {name}")
+    path = folder / "scenario.resolved.yaml"
     try:
-        scenarios = yaml.safe_load((folder / "scenario.resolved.yaml").read_text(encoding="utf-8"))["variants"]
+        scenarios = yaml.safe_load(path.read_text(encoding="utf-8"))["variants"]
         missing = [v for v in manifest["variants"] if v not in scenarios]
-    except (yaml.YAMLError, KeyError, TypeError) as err:
-        raise NotAResultsFolder(f"{folder / 'scenario.resolved.yaml'} cannot be read: {err}") from None
-    if missing or manifest.get("baseline") not in scenarios:
-        raise NotAResultsFolder(f"{folder / 'scenario.resolved.yaml'} lacks variant {', '.join(missing or [str(manifest.get('baseline'))])}")
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as err:
+        raise NotAResultsFolder(f"{path} cannot be read: {err}") from None
+    if missing:
+        raise NotAResultsFolder(f"{path} lacks variant {', '.join(missing)}")
+    for variant in manifest["variants"]:
+        try:  # the report reads each variant as the scenario language defines it, or not at all
+            schema.Scenario.model_validate(scenarios[variant])
+        except pydantic.ValidationError as err:
+            first = err.errors(include_url=False)[0]
+            raise NotAResultsFolder(f"{path}: variant {variant}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
     results = Results(folder, manifest, summary, comparison, scenarios)
+    for table in ("summary", "comparison", "replications", "occupancy", "flows"):
+        getattr(results, table)  # every table read and checked now, so that a damaged one is bad input, not a crash later
     try:  # read the run's times now, so that a damaged run block is bad input, not a crash later
         if results.warmup + results.horizon <= 0:
             raise ValueError("the run has no length")

@@ -9,14 +9,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+
+from sim.records import EVENT_KINDS
+from sim.results import NotAResultsFolder
 
 PATIENT = ["variant", "replication", "stream", "patient"]
 """The columns that identify one patient of one replication of one variant."""
 
 
-def read_events(path: Path, events: list[str], columns: list[str]) -> pd.DataFrame:
-    """The rows of events.parquet whose `event` is one of `events`, in log order."""
-    table = pd.read_parquet(path, columns=[*PATIENT, *columns, "event", "time"], filters=[("event", "in", events)])
+COLUMNS = ["patient", "stream", "variant", "replication", "step", "site", "resource", "event", "time"]
+"""The columns of events.parquet."""
+
+
+def read_events(path: Path, events: list[str] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of events.parquet (those whose `event` is one of `events`, if given), in log
+    order; NotAResultsFolder unless it is an event log as coopsim writes it."""
+    wanted = COLUMNS if columns is None else [*PATIENT, *columns, "event", "time"]
+    try:
+        table = pd.read_parquet(path, columns=wanted, filters=None if events is None else [("event", "in", events)])
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as err:
+        raise NotAResultsFolder(f"{path} cannot be read as coopsim's event log: {err}") from None
+    numeric = [c for c in ("patient", "replication", "time") if c in table.columns]
+    if not all(pd.api.types.is_numeric_dtype(table[c]) for c in numeric) or not set(table["event"].astype(str)) <= set(EVENT_KINDS):
+        raise NotAResultsFolder(f"{path} is not an event log as coopsim writes it (columns of the wrong kind, or unknown events)")
     for name in table.columns:
         if isinstance(table[name].dtype, pd.CategoricalDtype):
             table[name] = table[name].astype(str)

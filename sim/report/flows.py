@@ -37,21 +37,17 @@ def movements(results: Results) -> pd.DataFrame:
     """flows.csv rows of the streams some of whose patients changed site, with `share`: the part of
     the stream's patients from that origin who left from that site."""
     flows = results.flows
-    if flows is None:
-        return pd.DataFrame(columns=["variant", "stream", "origin", "site", "per_day", "share", "transfers"])
     moved = flows[(flows["origin"] != flows["site"]) | (flows["transfers"].fillna(0) > 0)]
     chosen = flows[flows.set_index(["stream", "origin"]).index.isin(moved.set_index(["stream", "origin"]).index)]
     totals = chosen.groupby(["variant", "stream", "origin"])["patients"].transform("sum")
     return chosen.assign(share=chosen["patients"] / totals.where(totals > 0))
 
 
-def site_to_site(results: Results, moved: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:
+def site_to_site(moved: pd.DataFrame) -> pd.DataFrame:
     """Patients a day going from one site to another, per variant: where patients appeared and
-    where they left from (flows.csv), or transfers (folders without flows.csv)."""
-    if results.flows is not None:
-        away = moved[moved["origin"] != moved["site"]]
-        return away.groupby(["variant", "origin", "site"], as_index=False)["per_day"].sum().rename(columns={"site": "destination"})
-    return routes.assign(per_day=routes["count"] / (results.horizon / 1440))[["variant", "origin", "destination", "per_day"]]
+    where they left from (flows.csv)."""
+    away = moved[moved["origin"] != moved["site"]]
+    return away.groupby(["variant", "origin", "site"], as_index=False)["per_day"].sum().rename(columns={"site": "destination"})
 
 
 MAX_BARS = 40
@@ -84,8 +80,7 @@ def flow_bars(results: Results, paths: pd.DataFrame) -> Figure | None:
     ax.grid(axis="x", color="#eeeeee")
     ax.set_axisbelow(True)
     ax.legend(fontsize=8, loc="lower right")
-    what = ("counted patients a day who appeared at one site and left the system from another (flows.csv)" if results.flows is not None
-            else "transfers a day between sites (summary.csv)")
+    what = "counted patients a day who appeared at one site and left the system from another (flows.csv)"
     still = [v for v in results.variants if v not in variants]
     caption = (f"Bars: {what}, mean across replications, "
                + (f"on the {len(routes)} busiest of {len(busiest)} routes (all are in the tables above)." if len(busiest) > len(routes)

@@ -316,7 +316,7 @@ def page(results: Results, parts: dict[str, str]) -> str:
     nav = "".join(f'<a href="#{key}">{escape(title)}</a>' for key, title in shown)
     content = "".join(f'<section id="{key}"><h2>{escape(title)}</h2>{body[key]}</section>' for key, title in shown)
     files = ", ".join(["manifest.json", "scenario.resolved.yaml", "summary.csv", "comparison.csv", "replications.csv", "occupancy.csv",
-                       *(["flows.csv"] if results.flows is not None else []), *(["events.parquet"] if results.events_path else [])])
+                       "flows.csv", *(["events.parquet"] if results.events_path else [])])
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

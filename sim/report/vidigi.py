@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.compare import NotAResultsFolder
 from sim.report.data import load
+from sim.report.events import read_events
 from sim.units import parse_duration
 
 COLUMNS = ["entity_id", "event_type", "event", "time", "resource_id", "run_number", "pathway",
@@ -81,7 +82,7 @@ def vidigi_log(folder: Path) -> pd.DataFrame:
     results = load(folder)
     if results.events_path is None:
         raise NotAResultsFolder(f"{folder} has no events.parquet: rerun the scenario with --events to export events")
-    log = pd.read_parquet(results.events_path)
+    log = read_events(results.events_path)
     for name in ("stream", "variant", "step", "site", "resource", "event"):
         log[name] = log[name].astype(str)
     log["entity_id"] = log.groupby(["variant", "replication", "stream", "patient"], sort=False).ngroup()

@@ -1,13 +1,31 @@
-"""`write_report`: a results folder in, report.html and figures/*.png written into it."""
+"""`write_report`: a results folder in, report.html and figures/*.png written into it.
+
+Nothing read from the folder becomes a path: figure files are named from a fixed alphabet,
+`figures/` must be a real folder (not a link to elsewhere), and every file is written under a
+temporary name and renamed into place only when all of them are written, so that a full disk
+or an interruption leaves the previous report as it was and no partial file behind.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
+from matplotlib import rc_context
+
 from sim.report import events, figures, flows, html
 from sim.report.data import Results, load
+from sim.results import NotAResultsFolder
+
+FIGURES = "figures"
+"""The folder of the report's figures, inside the results folder."""
+
+
+def file_stem(name: str) -> str:
+    """A figure's file name made of letters, digits, `_`, `-` and `.` only, never starting with a dot."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name).lstrip(".") or "figure"
 
 
 def _figures(results: Results) -> tuple[dict[str, str], list[figures.Figure]]:
@@ -29,7 +47,7 @@ def _figures(results: Results) -> tuple[dict[str, str], list[figures.Figure]]:
     routes, moved = flows.transfers(results), flows.movements(results)
     if not routes.empty or not moved.empty:  # some variant moved patients between sites
         parts["flows"] = (html.movements_table(results, moved) + html.transfers_table(results, routes)
-                          + show(flows.flow_bars(results, flows.site_to_site(results, moved, routes))))
+                          + show(flows.flow_bars(results, flows.site_to_site(moved))))
         if results.events_path:
             parts["flows"] += show(flows.over_time(results, events.transfers(results.events_path, results.warmup)))
         elif not routes.empty:
@@ -37,30 +55,49 @@ def _figures(results: Results) -> tuple[dict[str, str], list[figures.Figure]]:
     return parts, made
 
 
-def _save(folder: Path, made: list[figures.Figure]) -> None:
-    """figures/ holds exactly this report's figures."""
-    target = folder / "figures"
+def _staged(folder: Path, content: bytes) -> Path:
+    """`content` written to a new temporary file of `folder` (never through a link)."""
+    handle, name = tempfile.mkstemp(prefix=".report.", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.chmod(name, 0o644)
+    except BaseException:
+        os.unlink(name)
+        raise
+    return Path(name)
+
+
+def _publish(folder: Path, files: dict[str, bytes]) -> None:
+    """Write `files` (paths relative to `folder`) all or nothing; stale figures are removed."""
+    target = folder / FIGURES
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise NotAResultsFolder(f"{target} is not a folder of figures (a link or a file): coopsim will not write through it")
     target.mkdir(exist_ok=True)
-    names = {f"{figure.name}.png" for figure in made}
-    for old in target.glob("*.png"):
-        if old.name not in names:
+    staged: dict[Path, Path] = {}
+    try:
+        for name, content in files.items():
+            staged[folder / name] = _staged((folder / name).parent, content)
+        for final, temporary in staged.items():
+            os.replace(temporary, final)  # replaces a link itself, never the file it points to
+    finally:
+        for temporary in staged.values():
+            if temporary.exists():
+                temporary.unlink()
+    for old in target.iterdir():
+        if old.suffix == ".png" and folder / FIGURES / old.name not in staged:
             old.unlink()
-    for figure in made:
-        (target / f"{figure.name}.png").write_bytes(figure.png)
 
 
 def write_report(results_dir: Path) -> Path:
     """Write report.html (and figures/) into a results folder from its files alone; its path.
 
-    Raises sim.compare.NotAResultsFolder for a folder that is not a readable results folder."""
+    Raises NotAResultsFolder for a folder that is not an intact results folder."""
     results = load(Path(results_dir))
-    parts, made = _figures(results)
+    with rc_context({"text.parse_math": False}):  # names are text: `$` never starts mathematics
+        parts, made = _figures(results)
     page = html.page(results, parts)
-    _save(results.folder, made)
-    target = results.folder / "report.html"
-    handle, temporary = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=results.folder)
-    with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-        out.write(page)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, target)
-    return target
+    files = {f"{FIGURES}/{file_stem(figure.name)}.png": figure.png for figure in made}
+    files["report.html"] = page.encode("utf-8")
+    _publish(results.folder, files)
+    return results.folder / "report.html"
