@@ -291,7 +291,7 @@ def _step_references(scenario: schema.Scenario, where: Reach) -> Iterator[Findin
                 for name, wanted in (when or {}).items():
                     if name not in attributes:
                         yield loc + ("branch", k, "when", name), _unknown("attribute", name, attributes)
-                    elif problem := _wrong_type(taken[name], name, wanted):
+                    elif problem := _wrong_type(taken.get(name, []), name, wanted):
                         yield loc + ("branch", k, "when", name), problem
 
 

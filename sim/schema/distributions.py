@@ -65,8 +65,8 @@ class UniformParams(Strict):
 class WeibullParams(Strict):
     """Parameters of a Weibull distribution: a shape without unit and a scale in time."""
 
-    shape: Annotated[float, Field(gt=0)]
-    """Shape parameter k (no unit)."""
+    shape: Annotated[float, Field(ge=0.05, le=1000)]
+    """Shape parameter k (no unit), from 0.05 to 1000 (below, the mean is astronomically large)."""
     scale: Duration
     """Scale parameter λ (a duration)."""
 
