@@ -155,6 +155,12 @@ def test_a_resource_no_variant_uses_and_a_variant_equal_to_its_baseline_are_warn
     assert "2 warnings" in out and "more" not in err
 
 
+def test_run_says_the_warnings_before_running(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = SMALL.replace('more: {"sites.h.resources.bed": 12}', 'more: {"sites.h.resources.bed": 10}')
+    assert main(["run", str(write(tmp_path, text)), "--quiet", "--workers", "1", "--out", str(tmp_path / "out")]) == 0
+    assert "warning: variant 'more': variants.more: this variant runs exactly as the baseline 'base'" in capsys.readouterr().err
+
+
 def test_a_resource_one_variant_uses_is_not_warned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = SMALL.replace("doctor: 2, bed: 10}", "doctor: 2, bed: 10, ward: 5}").replace(
         'more: {"sites.h.resources.bed": 12}', 'more: {"pathways.visit.1.use": ward}')
