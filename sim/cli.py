@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 
 from sim import __version__
-from sim.limits import MAX_REPLICATIONS
+from sim.scenario.limits import MAX_REPLICATIONS
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -75,8 +75,8 @@ def _cores() -> int:
 
 def _load(name: str) -> Any:
     """A scenario by path or bundled name, loaded and validated; its warnings printed."""
-    from sim import bundled
-    from sim.loader import load_file
+    from sim.scenario import bundled
+    from sim.scenario.loader import load_file
 
     loaded = load_file(bundled.resolve(name))
     for warning in loaded.warnings:
@@ -85,7 +85,7 @@ def _load(name: str) -> Any:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from sim.errors import ScenarioError
+    from sim.scenario.errors import ScenarioError
 
     status = EXIT_OK
     for name in args.scenarios:
@@ -102,14 +102,14 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from sim.schema import json_schema
+    from sim.scenario.schema import json_schema
 
     print(json.dumps(json_schema(), indent=2, sort_keys=True))
     return EXIT_OK
 
 
 def _list(args: argparse.Namespace) -> int:
-    from sim import bundled
+    from sim.scenario import bundled
 
     files = bundled.bundled()
     if not files:
@@ -135,7 +135,9 @@ def _progress(total: int, quiet: bool) -> Any:
 def _run(args: argparse.Namespace) -> int:
     import time
 
-    from sim import bundled, compare, runner
+    from sim.scenario import bundled
+    from sim.report import terminal as compare
+    from sim.experiment import run as runner
 
     if args.out is not None and not args.out.strip():
         print("coopsim: --out is empty (name the results folder to write)", file=sys.stderr)
@@ -182,7 +184,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _warmup(args: argparse.Namespace) -> int:
-    from sim import warmup
+    from sim.experiment import warmup
 
     loaded = _load(args.scenario)
     variant = args.variant or loaded.baseline
@@ -202,7 +204,7 @@ def _warmup(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sim import compare
+    from sim.report import terminal as compare
 
     compare.print_table(Path(args.results))
     compare.print_flows(Path(args.results))
@@ -219,7 +221,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _export_events(args: argparse.Namespace) -> int:
     from sim.report import export_vidigi
-    from sim.results import BadOutput
+    from sim.results.folder import BadOutput
 
     try:
         path = export_vidigi(Path(args.results), Path(args.out) if args.out else None)
@@ -328,10 +330,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _failure(err: Exception, debug: bool) -> int:
     """Say what went wrong in one message; the exit code: 2 for bad input, 1 for a failed run."""
-    from sim.dask_executor import SchedulerError
-    from sim.errors import ScenarioError
-    from sim.pool import WorkerDied
-    from sim.results import BadOutput, NotAResultsFolder
+    from sim.experiment.cluster import SchedulerError
+    from sim.scenario.errors import ScenarioError
+    from sim.experiment.pool import WorkerDied
+    from sim.results.folder import BadOutput, NotAResultsFolder
 
     if isinstance(err, ScenarioError):
         print(err, file=sys.stderr)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.advice import ABSOLUTE_TOLERANCE, advise, mser5, precise, solution
-from sim.summary import replications_needed
+from sim.experiment.advice import ABSOLUTE_TOLERANCE, advise, mser5, precise, solution
+from sim.experiment.intervals import replications_needed
 
 RNG = np.random.default_rng(20261122)
 

@@ -1,4 +1,4 @@
-"""Arrival times (`sim.arrivals`) against the rate the scenario language promises.
+"""Arrival times (`sim.engine.arrivals`) against the rate the scenario language promises.
 
 The expected rate is recomputed here from the SPEC's words (rate × hourly × weekly × curve,
 weights normalised to mean 1; or a daily series × hourly), integrated exactly on a grid where
@@ -14,8 +14,8 @@ import pytest
 from scipy import stats
 
 from theory import scenario
-from sim.arrivals import RateProfile, arrival_times, rate_profile
-from sim.schema import Arrival
+from sim.engine.arrivals import RateProfile, arrival_times, rate_profile
+from sim.scenario.schema import Arrival
 
 DAY, WEEK = 1440.0, 10080.0
 HOURLY = (0, 0, 0, 0, 0.2, 0.3, 0.5, 0.8, 1.2, 1.5, 1.6, 1.55,

@@ -4,9 +4,9 @@ import textwrap
 
 import pytest
 
-from sim.errors import ScenarioError
-from sim.loader import load_text
-from sim.reach import reach
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import load_text
+from sim.scenario.reach import reach
 
 HEADER = """\
 version: 1

@@ -32,7 +32,7 @@ from sim.engine.model import Model, build
 from sim.engine.patients import ArrivalDriver, Patient
 from sim.engine.resources import capacity_at, timeline
 from sim.engine.steps import APPOINTMENT, START
-from sim.stats import Row
+from sim.engine.stats import Row
 
 SEED = 20260105
 DAY, WEEK = 1440.0, 10080.0

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from theory import scenario
-from sim.distributions import sampler
+from sim.engine.distributions import sampler
 from sim.engine import ReplicationResult, simulate
 from sim.engine.model import Model, attribute_names, build
 from sim.engine.patients import ArrivalDriver, Patient
-from sim.schema import Scenario
+from sim.scenario.schema import Scenario
 
 SEED = 20260105
 

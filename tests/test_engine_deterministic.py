@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from theory import assert_covers, md1_balking, replicate, scenario
-from sim import streams
-from sim.arrivals import arrival_times, rate_profile
+from sim.engine import streams
+from sim.engine.arrivals import arrival_times, rate_profile
 from sim.engine.calendar import Calendar
 from sim.engine.model import build, week_offset
 

@@ -13,7 +13,7 @@ import pytest
 from test_report import results_with_report, wired
 
 from sim.cli import main
-from sim.compare import NotAResultsFolder
+from sim.report.terminal import NotAResultsFolder
 from sim.report.vidigi import COLUMNS, export_vidigi, units
 
 CAPACITY = {"a.bed": 10, "a.box": 8, "a.doctor": 3, "a.mri": 1, "b.bed": 12}

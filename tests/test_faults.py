@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import results as rf
+from sim.results import folder as rf
 from sim.cli import main
 
 pytestmark = pytest.mark.fault
@@ -218,7 +218,7 @@ def test_two_scenarios_at_once_on_one_dask_cluster_do_not_share_tasks(tmp_path: 
     """Same variant names, same seed, different scenarios, run at the same time on one cluster:
     each results folder is the one a local run of its own scenario gives."""
     distributed = pytest.importorskip("dask.distributed")
-    from sim import runner
+    from sim.experiment import run as runner
 
     texts = {"a": QUICK, "b": QUICK.replace("doctor: 40", "doctor: 3")}
     paths = {name: tmp_path / f"{name}.yaml" for name in texts}

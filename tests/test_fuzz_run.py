@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from sim.engine import simulate
-from sim.errors import ScenarioError
-from sim.loader import load_text
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import load_text
 
 SPEC = yaml.safe_load((Path(__file__).resolve().parent / "data" / "spec_example.yaml").read_text(encoding="utf-8"))
 

@@ -8,8 +8,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.errors import ScenarioError
-from sim.loader import load_text
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import load_text
 
 SPEC_TEXT = (Path(__file__).resolve().parent / "data" / "spec_example.yaml").read_text(encoding="utf-8")
 SPEC_DATA = yaml.safe_load(SPEC_TEXT)

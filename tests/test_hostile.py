@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.limits import MAX_BYTES, MAX_VALUES
-from sim.loader import load_text
+from sim.scenario.limits import MAX_BYTES, MAX_VALUES
+from sim.scenario.loader import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = (ROOT / "tests" / "invalid" / "variant_error.yaml").read_text(encoding="utf-8").split("\n", 1)[1].replace(
@@ -228,7 +228,7 @@ def test_bad_options_exit_2_before_simulating(options: list[str], message: str, 
 def test_an_unreachable_scheduler_is_bad_input_before_simulating(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("dask.distributed")
-    monkeypatch.setattr("sim.dask_executor.CONNECT_SECONDS", 1.0)
+    monkeypatch.setattr("sim.experiment.cluster.CONNECT_SECONDS", 1.0)
     started = time.perf_counter()
     assert main(["run", str(write(tmp_path, SMALL)), "--quiet", "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"]) == 2
     out, err = capsys.readouterr()
@@ -310,7 +310,7 @@ def copy(results: Path, target: Path) -> Path:
 def reseal(folder: Path) -> None:
     """Recompute the manifest's digests, as someone crafting a folder on purpose would."""
     manifest = json.loads((folder / "manifest.json").read_text())
-    from sim.results import digest
+    from sim.results.folder import digest
 
     for name in manifest["files"]:
         manifest["files"][name] = digest((folder / name).read_bytes())

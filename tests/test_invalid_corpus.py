@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.errors import ScenarioError
-from sim.loader import load_file
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import load_file
 
 INVALID = Path(__file__).resolve().parent / "invalid"
 FILES = sorted(INVALID.glob("*.yaml"))

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import ScenarioError
-from sim.loader import load_file, load_text
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import load_file, load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_EXAMPLE = ROOT / "tests" / "data" / "spec_example.yaml"

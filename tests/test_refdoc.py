@@ -6,8 +6,8 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, PlainValidator
 
-from sim import schema
-from sim.refdoc import render_reference
+from sim.scenario import schema
+from sim.scenario.refdoc import render_reference
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "scenario-reference.md"
 
@@ -40,7 +40,7 @@ def _one_line(text: str) -> str:
 def test_reference_file_is_up_to_date():
     assert REFERENCE.read_text(encoding="utf-8") == render_reference(), (
         "docs/scenario-reference.md is out of date: regenerate it with "
-        "`python -m sim.refdoc > docs/scenario-reference.md`"
+        "`python -m sim.scenario.refdoc > docs/scenario-reference.md`"
     )
 
 
@@ -105,7 +105,7 @@ def test_links_point_at_headings_and_headings_are_unique():
 
 
 def test_module_main_prints_the_reference(capsysbinary):
-    from sim import refdoc
+    from sim.scenario import refdoc
 
     refdoc.main()
     assert capsysbinary.readouterr().out.decode("utf-8") == render_reference()

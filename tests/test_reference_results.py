@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from sim import tables
-from sim.experiment import SerialExecutor, run_tasks
-from sim.loader import load_file
-from sim.results import csv_text
+from sim.experiment import tables
+from sim.experiment.executors import SerialExecutor, run_tasks
+from sim.scenario.loader import load_file
+from sim.results.folder import csv_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKED = {

@@ -19,7 +19,7 @@ import pytest
 from matplotlib.figure import Figure as MplFigure
 
 from sim.cli import main
-from sim.compare import NotAResultsFolder, better
+from sim.report.terminal import NotAResultsFolder, better
 from sim.report import events, write_report
 from sim.report.data import load
 from sim.report.methods import changes, sections

@@ -46,7 +46,7 @@ def test_nothing_reads_the_shared_folder():
 
 
 def test_series_cover_the_covid_scenarios():
-    from sim.loader import load_file
+    from sim.scenario.loader import load_file
 
     for name in ("nord_covid_wave2.yaml", "hainaut_covid_surge.yaml"):
         scenario = load_file(ROOT / "scenarios" / name).base

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from sim import schema as s
+from sim.scenario import schema as s
 
 SPEC_EXAMPLE = Path(__file__).resolve().parent / "data" / "spec_example.yaml"
 

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.tables import column_percentile
+from sim.experiment.tables import column_percentile
 
 
 @settings(max_examples=200, deadline=None)
@@ -24,7 +24,7 @@ def test_column_percentile_matches_nanpercentile(rows, columns, q, seed, missing
 def test_a_transfer_route_missing_from_a_replication_counts_as_zero():
     """A route that only some replications used averages over all of them, not only those."""
     from sim.engine import ReplicationResult
-    from sim.tables import values
+    from sim.experiment.tables import values
 
     rows = [("transfers", "a>b", "count", 4.0, "patients"), ("transfers", "a>b", "transport_mean", 20.0, "min")]
     table = values([ReplicationResult(0, rows), ReplicationResult(1, [])])

@@ -25,7 +25,7 @@ from theory import (
     replicate,
     scenario,
 )
-from sim.distributions import sampler
+from sim.engine.distributions import sampler
 from sim.engine import ReplicationResult
 
 MEAN_SERVICE = 12.0

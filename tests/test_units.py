@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import units
-from sim.units import (
+from sim.scenario import units
+from sim.scenario.units import (
     UnitError,
     format_duration,
     parse_days,

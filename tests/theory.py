@@ -15,8 +15,8 @@ import numpy as np
 from scipy import stats
 
 from sim.engine import ReplicationResult, simulate
-from sim.loader import load_text
-from sim.schema import Scenario
+from sim.scenario.loader import load_text
+from sim.scenario.schema import Scenario
 
 
 def erlang_b(servers: int, load: float) -> float:

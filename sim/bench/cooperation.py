@@ -79,7 +79,7 @@ class RulesReport:
 def run_rules_bench(patients: int = 200_000, repeats: int = 3) -> RulesReport:
     """Alternate runs of the territory without and with rules; patients/s of each by CPU time."""
     from sim.engine import simulate
-    from sim.loader import load_text
+    from sim.scenario.loader import load_text
 
     scenarios = {rules: load_text(territory_yaml(patients, rules), "<bench territory>").base for rules in (False, True)}
     speeds: dict[bool, list[float]] = {False: [], True: []}

@@ -18,7 +18,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sim import schema
+    from sim.scenario import schema
 
 RATE_PER_HOUR = 12.0
 NURSES, TRIAGE_MEAN = 3, 13.5
@@ -98,6 +98,6 @@ pathways:
 
 def reference_scenario(patients: int, seed: int = DEFAULT_SEED) -> schema.Scenario:
     """The validated reference scenario for `patients` arrivals."""
-    from sim.loader import load_text  # here, so that the idiomatic model's process never loads the scenario machinery
+    from sim.scenario.loader import load_text  # here, so that the idiomatic model's process never loads the scenario machinery
 
     return load_text(reference_yaml(patients, seed), f"<bench reference {patients}>").base

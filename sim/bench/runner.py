@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sim.bench.reference import DEFAULT_SEED
-from sim.limits import MAX_PATIENTS
+from sim.scenario.limits import MAX_PATIENTS
 
 MAX_REPEATS = 100
 """Most runs of each implementation per size."""

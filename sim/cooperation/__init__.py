@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim import schema
+from sim.scenario import schema
 from sim.cooperation.calendar import SharedCalendar, shared_calendar
 from sim.cooperation.overflow import OverflowPolicy
 from sim.cooperation.route import RoutePolicy

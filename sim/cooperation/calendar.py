@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim import schema
+from sim.scenario import schema
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from sim import schema
+from sim.scenario import schema
 from sim.cooperation.view import SiteView
 
 MINUTES_PER_DAY = 1440.0

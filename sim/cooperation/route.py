@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from sim import schema
+from sim.scenario import schema
 from sim.cooperation.view import SiteView
 
 

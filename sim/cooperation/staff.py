@@ -5,7 +5,7 @@ not interrupted: the capacity in force changes as for any schedule (see docs/sem
 
 from __future__ import annotations
 
-from sim import schema
+from sim.scenario import schema
 
 Windows = dict[str, list[tuple[schema.Window, int]]]
 """Capacity deltas by resource key (SITE.ROLE): each a weekly window and what it adds."""

@@ -9,8 +9,8 @@ import math
 from collections.abc import Sequence
 from typing import Protocol
 
-from sim import schema
-from sim.transport import distance_km
+from sim.scenario import schema
+from sim.scenario.transport import distance_km
 
 
 class ResourceState(Protocol):

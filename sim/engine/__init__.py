@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim import schema, stats
+from sim.scenario import schema
+from sim.engine import stats
 from sim.engine import metrics
 from sim.engine.metrics import ConservationError
 from sim.engine.model import Model, build
 from sim.engine.patients import ArrivalDriver
-from sim.records import EVENT_KINDS
-from sim.stats import HourlyOccupancy, Row
+from sim.engine.records import EVENT_KINDS
+from sim.engine.stats import HourlyOccupancy, Row
 
 __all__ = ["ReplicationResult", "simulate", "ConservationError"]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
-from sim import schema
+from sim.scenario import schema
 
 MINUTES_PER_WEEK = 7 * 1440.0
 FREE = -1

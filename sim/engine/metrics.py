@@ -11,10 +11,11 @@ from collections import Counter
 
 import numpy as np
 
-from sim import schema, stats
+from sim.scenario import schema
+from sim.engine import stats
 from sim.engine.model import Model, target_matches
 from sim.engine.patients import Patient
-from sim.stats import Row
+from sim.engine.stats import Row
 
 HOURS_PER_DAY = 24.0
 

@@ -14,16 +14,17 @@ from typing import Any
 import numpy as np
 from simpy.core import Environment
 
-from sim import schema, streams
-from sim.arrivals import rate_profile
-from sim.distributions import sampler
+from sim.scenario import schema
+from sim.engine import streams
+from sim.engine.arrivals import rate_profile
+from sim.engine.distributions import sampler
 from sim.cooperation import Cooperation, OverflowPolicy, RoutePolicy, SiteView
 from sim.engine import steps as st
 from sim.engine.calendar import Calendar
 from sim.engine.patients import NORMAL, ArrivalDriver, AttributeSpec, DrawKey, StreamDraws
 from sim.engine.resources import Resource, Timeline, capacity_at, opening_windows, schedule_windows, timeline
-from sim.records import BookingRecord, EventLog, StateLog, StreamRecord, TransferRecord, WaitRecord
-from sim.transport import transport_minutes
+from sim.engine.records import BookingRecord, EventLog, StateLog, StreamRecord, TransferRecord, WaitRecord
+from sim.scenario.transport import transport_minutes
 
 class CapacityDriver:
     """Applies a resource's weekly capacity timeline: a SimPy event waking at each change."""

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 from simpy.core import Environment
 
-from sim import streams
-from sim.arrivals import RateProfile, arrival_times
-from sim.distributions import Sampler
+from sim.engine import streams
+from sim.engine.arrivals import RateProfile, arrival_times
+from sim.engine.distributions import Sampler
 
 NORMAL = 1
 """SimPy's priority for ordinary events."""

@@ -17,8 +17,8 @@ from sim.cooperation import OverflowPolicy
 from sim.engine.calendar import Calendar
 from sim.engine.patients import NORMAL, Patient, StreamDraws
 from sim.engine.resources import Resource
-from sim.schema import attribute_key
-from sim.records import EVENT_KINDS, BookingRecord, EventLog, StreamRecord, TransferRecord, WaitRecord
+from sim.scenario.schema import attribute_key
+from sim.engine.records import EVENT_KINDS, BookingRecord, EventLog, StreamRecord, TransferRecord, WaitRecord
 
 ARRIVAL, QUEUE, START, END, LEAVE, BOOKED, APPOINTMENT, TRANSFER_OUT, TRANSFER_IN, DEPART = range(len(EVENT_KINDS))
 

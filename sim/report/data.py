@@ -17,11 +17,11 @@ import pandas as pd
 import pydantic
 import yaml
 
-from sim import schema
+from sim.scenario import schema
 
-from sim.compare import Line, NotAResultsFolder, key_lines, load_results
-from sim.results import NAMED_COLUMNS, TEXT_COLUMNS, check_names
-from sim.units import UnitError, parse_duration
+from sim.report.terminal import Line, NotAResultsFolder, key_lines, load_results
+from sim.results.folder import NAMED_COLUMNS, TEXT_COLUMNS, check_names
+from sim.scenario.units import UnitError, parse_duration
 
 def value(text: str) -> float:
     """A number of a CSV row read as text; an empty cell (a value that does not exist) is NaN."""

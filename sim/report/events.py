@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from sim.records import EVENT_KINDS
-from sim.results import NotAResultsFolder
+from sim.engine.records import EVENT_KINDS
+from sim.results.folder import NotAResultsFolder
 
 PATIENT = ["variant", "replication", "stream", "patient"]
 """The columns that identify one patient of one replication of one variant."""

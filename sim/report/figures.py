@@ -18,9 +18,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.ticker import NullLocator
 
-from sim.compare import better
+from sim.report.terminal import better
 from sim.report.data import Results, value
-from sim.units import format_duration, parse_duration
+from sim.scenario.units import format_duration, parse_duration
 
 DPI = 150
 BETTER, WORSE, NEUTRAL = "#1a7f37", "#c0392b", "#7a7a7a"

@@ -14,11 +14,11 @@ from html import escape
 import pandas as pd
 
 from sim import __version__
-from sim.compare import Line, better, fmt
+from sim.report.terminal import Line, better, fmt
 from sim.report.data import Results, value
 from sim.report.figures import Figure
 from sim.report.methods import Block, Item, sections
-from sim.units import format_duration
+from sim.scenario.units import format_duration
 
 STYLE = """
 :root { --ink: #1d1d1f; --muted: #5f6368; --line: #d9dce1; --better: #e3f4e8; --better-ink: #17692f;

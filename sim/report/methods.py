@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.compare import precision_summary
+from sim.report.terminal import precision_summary
 from sim.report.data import Results
 
 Item = str | tuple[str, list["Item"]]

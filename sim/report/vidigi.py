@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.compare import NotAResultsFolder
+from sim.report.terminal import NotAResultsFolder
 from sim.report.data import load
 from sim.report.events import read_events
-from sim.units import parse_duration
+from sim.scenario.units import parse_duration
 
 COLUMNS = ["entity_id", "event_type", "event", "time", "resource_id", "run_number", "pathway",
            "variant", "stream", "patient", "site", "resource", "coopsim_event"]

@@ -95,7 +95,7 @@ def test_repeats_must_be_positive():
 def test_rules_bench_runs_the_same_territory_with_and_without_rules() -> None:
     """The rules bench machinery works on a small territory (no timing asserted)."""
     from sim.bench.cooperation import run_rules_bench, territory_yaml
-    from sim.loader import load_text
+    from sim.scenario.loader import load_text
 
     plain, ruled = (load_text(territory_yaml(2_000, rules), "t.yaml").base for rules in (False, True))
     assert plain.cooperation == () and len(ruled.cooperation) == 4

@@ -11,11 +11,11 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
-from sim import schema
+from sim.scenario import schema
 from sim.engine import ReplicationResult
-from sim.loader import LoadedScenario
-from sim.pool import ProcessPool
-from sim.tasks import Task, run_task
+from sim.scenario.loader import LoadedScenario
+from sim.experiment.pool import ProcessPool
+from sim.experiment.tasks import Task, run_task
 
 __all__ = ["Executor", "ProcessExecutor", "SerialExecutor", "Task", "default_workers", "executor_for", "run_tasks", "tasks_for"]
 
@@ -69,7 +69,7 @@ def executor_for(workers: int, scheduler: str | None = None) -> Executor:
     """The Dask executor if a scheduler address is given, else the local one for a number of
     workers (1 runs in this process)."""
     if scheduler is not None:
-        from sim.dask_executor import DaskExecutor
+        from sim.experiment.cluster import DaskExecutor
 
         return DaskExecutor(scheduler)
     return SerialExecutor() if workers <= 1 else ProcessExecutor(workers)

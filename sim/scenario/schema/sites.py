@@ -13,9 +13,9 @@ from pydantic import (
     model_validator,
 )
 
-from sim import units
-from sim.limits import MAX_CAPACITY
-from sim.schema.types import Capacity, Days, Duration, Ident, Speed, Strict, TimeOfDay, present_or
+from sim.scenario import units
+from sim.scenario.limits import MAX_CAPACITY
+from sim.scenario.schema.types import Capacity, Days, Duration, Ident, Speed, Strict, TimeOfDay, present_or
 
 
 class Window(Strict):

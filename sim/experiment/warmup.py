@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import schema
-from sim.advice import mser5, welch_average
+from sim.scenario import schema
+from sim.experiment.advice import mser5, welch_average
 from sim.engine import simulate
 
 HOURS_PER_DAY = 24

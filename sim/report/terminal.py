@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.results import NotAResultsFolder, read_manifest, read_rows
+from sim.results.folder import NotAResultsFolder, read_manifest, read_rows
 
 __all__ = ["NotAResultsFolder", "build_table", "load_results", "print_advice", "print_flows", "print_table"]
 

@@ -12,13 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from sim import results as rf
-from sim import tables
-from sim.advice import ABSOLUTE_TOLERANCE, INITIAL_REPLICATIONS, LOOK_AHEAD, advise, advised, look_ahead, solution, tolerance_for
-from sim.errors import Problem, ScenarioError
-from sim.experiment import Task, executor_for, run_tasks
-from sim.limits import MAX_OCCUPANCY_ROWS
-from sim.loader import LoadedScenario, load_file
+from sim.results import folder as rf
+from sim.experiment import tables
+from sim.experiment.advice import ABSOLUTE_TOLERANCE, INITIAL_REPLICATIONS, LOOK_AHEAD, advise, advised, look_ahead, solution, tolerance_for
+from sim.scenario.errors import Problem, ScenarioError
+from sim.experiment.executors import Task, executor_for, run_tasks
+from sim.scenario.limits import MAX_OCCUPANCY_ROWS
+from sim.scenario.loader import LoadedScenario, load_file
 
 
 @dataclass(frozen=True)

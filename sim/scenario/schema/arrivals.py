@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.schema.types import (
+from sim.scenario.schema.types import (
     AttributeValue,
     Duration,
     Ident,

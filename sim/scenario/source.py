@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from sim.limits import MAX_BYTES, MAX_VALUES, MAX_YAML_DEPTH
+from sim.scenario.limits import MAX_BYTES, MAX_VALUES, MAX_YAML_DEPTH
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser when PyYAML has it (ten times faster), else PyYAML's own; both safe."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import schema
+from sim.scenario import schema
 
 MINUTES_PER_DAY = 1440.0
 MINUTES_PER_HOUR = 60.0

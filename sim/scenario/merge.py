@@ -18,7 +18,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sim.yamlsource import LocDict, LocList, Position
+from sim.scenario.source import LocDict, LocList, Position
 
 VARIANT_ONLY_KEYS = ("variants", "baseline", "sweep")
 """Keys of the whole experiment, not of one variant."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from sim import schema
+from sim.scenario import schema
 
 EARTH_RADIUS_KM = 6371.0088
 """Mean Earth radius (IUGG)."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.summary import Interval, replications_needed, t_interval
+from sim.experiment.intervals import Interval, replications_needed, t_interval
 
 INITIAL_REPLICATIONS = 3
 LOOK_AHEAD = 5

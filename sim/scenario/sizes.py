@@ -1,4 +1,4 @@
-"""Checks that a scenario is small enough to run: the bounds of `sim.limits`, each found before
+"""Checks that a scenario is small enough to run: the bounds of `sim.scenario.limits`, each found before
 any work starts and named with the key that exceeds it and the bound.
 
 A unit slip (`150/min` for `150/d`, `1min` slots) would otherwise make a run that never ends or
@@ -12,15 +12,15 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from sim import schema, units
-from sim.limits import MAX_PATIENTS, MAX_RESOURCE_HOURS, MAX_RUN_DAYS, MAX_SLOTS_PER_WEEK, MAX_STEP_DEPTH
-from sim.reach import Loc, step_lists
+from sim.scenario import schema, units
+from sim.scenario.limits import MAX_PATIENTS, MAX_RESOURCE_HOURS, MAX_RUN_DAYS, MAX_SLOTS_PER_WEEK, MAX_STEP_DEPTH
+from sim.scenario.reach import Loc, step_lists
 
 Finding = tuple[Loc, str]
 
 
 def check_sizes(scenario: schema.Scenario) -> list[Finding]:
-    """Every bound of `sim.limits` that the scenario exceeds, where it does."""
+    """Every bound of `sim.scenario.limits` that the scenario exceeds, where it does."""
     run = scenario.run
     if run.warmup + run.horizon > MAX_RUN_DAYS * 1440:
         days = (run.warmup + run.horizon) / 1440

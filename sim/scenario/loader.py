@@ -1,6 +1,6 @@
 """From a scenario file to validated, frozen scenarios: one per variant, ready to run.
 
-Reading is safe (see `sim.yamlsource`), every variant and sweep point is merged and
+Reading is safe (see `sim.scenario.source`), every variant and sweep point is merged and
 validated on its own, and every problem of the file is reported at once with its line.
 """
 
@@ -17,13 +17,13 @@ from typing import Any
 
 import pydantic
 
-from sim import checks, schema
-from sim.errors import Problem, ScenarioError
-from sim.inputfile import InputFileError, read_bytes
-from sim.limits import MAX_BYTES, MAX_VARIANTS
-from sim.merge import ADD, VARIANT_ONLY_KEYS, MergeError, add, merge, settings_changed, strip_experiment_keys, sweep_points, sweep_size
-from sim.schema.paths import open_map
-from sim.yamlsource import LocDict, Position, YamlIssues, plain, read_yaml
+from sim.scenario import checks, schema
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.inputfile import InputFileError, read_bytes
+from sim.scenario.limits import MAX_BYTES, MAX_VARIANTS
+from sim.scenario.merge import ADD, VARIANT_ONLY_KEYS, MergeError, add, merge, settings_changed, strip_experiment_keys, sweep_points, sweep_size
+from sim.scenario.schema.paths import open_map
+from sim.scenario.source import LocDict, Position, YamlIssues, plain, read_yaml
 
 BASE_VARIANT = "base"
 """Name of the single variant of a scenario without `variants` or `sweep`."""

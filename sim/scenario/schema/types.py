@@ -16,8 +16,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from sim import units
-from sim.limits import MAX_CAPACITY
+from sim.scenario import units
+from sim.scenario.limits import MAX_CAPACITY
 
 IDENT_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 """Names of sites, roles, pathways, streams and steps: letters, digits and underscores."""
@@ -79,7 +79,7 @@ Days = Annotated[
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Capacity = Annotated[int, Field(ge=0, le=MAX_CAPACITY)]
-"""A number of units: at least 0, at most `sim.limits.MAX_CAPACITY`."""
+"""A number of units: at least 0, at most `sim.scenario.limits.MAX_CAPACITY`."""
 
 VARIANT_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$"
 """Names of variants: letters, digits, `_` and `-`, at most 64 characters."""

@@ -11,8 +11,8 @@ from pydantic import (
     model_validator,
 )
 
-from sim.schema.sites import Window
-from sim.schema.types import (
+from sim.scenario.schema.sites import Window
+from sim.scenario.schema.types import (
     AttributeValue,
     Duration,
     Ident,

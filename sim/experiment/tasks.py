@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sim import __version__, schema
+from sim import __version__
+from sim.scenario import schema
 from sim.engine import ReplicationResult, simulate
 
 

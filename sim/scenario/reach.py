@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim import schema
+from sim.scenario import schema
 
 Loc = tuple[Any, ...]
 """A path of YAML keys and indices, e.g. ('pathways', 'ed_visit', 0, 'during', 1)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.records import SIGNALS, StateLog
+from sim.engine.records import SIGNALS, StateLog
 
 MINUTES_PER_DAY = 1440.0
 

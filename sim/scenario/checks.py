@@ -13,10 +13,10 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from sim import schema, units
-from sim.reach import Loc, Reach, nested, reach, split_ref
-from sim.sizes import check_sizes
-from sim.transport import transport_minutes
+from sim.scenario import schema, units
+from sim.scenario.reach import Loc, Reach, nested, reach, split_ref
+from sim.scenario.sizes import check_sizes
+from sim.scenario.transport import transport_minutes
 
 Finding = tuple[Loc, str]
 

@@ -11,7 +11,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.schema.types import Duration, NonNegative, Strict, single_key
+from sim.scenario.schema.types import Duration, NonNegative, Strict, single_key
 
 
 class MeanParams(Strict):

@@ -14,8 +14,8 @@ from pydantic import (
     model_validator,
 )
 
-from sim.schema.distributions import Distribution, dist_shorthand_before
-from sim.schema.types import (
+from sim.scenario.schema.distributions import Distribution, dist_shorthand_before
+from sim.scenario.schema.types import (
     Duration,
     Ident,
     Probability,

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 from scipy import special
 
-from sim import schema
+from sim.scenario import schema
 
 Draw = Callable[[np.random.Generator, int], np.ndarray]
 

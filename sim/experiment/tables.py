@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from sim.engine import ReplicationResult
-from sim.experiment import Task
-from sim.summary import paired_interval, t_interval
+from sim.experiment.executors import Task
+from sim.experiment.intervals import paired_interval, t_interval
 
 Key = tuple[str, str, str, str]
 """(metric, scope, stat, unit)."""

@@ -2,11 +2,11 @@
 
 Every field says what it means in its docstring; `docs/scenario-reference.md` is generated
 from them. Values that carry units are converted to the engine's base units (minutes, per
-minute, km per minute). Checks that need the whole scenario live in `sim.checks`.
+minute, km per minute). Checks that need the whole scenario live in `sim.scenario.checks`.
 """
 
-from sim.schema.arrivals import Arrival, Attribute, CurvePoint, Series
-from sim.schema.cooperation import (
+from sim.scenario.schema.arrivals import Arrival, Attribute, CurvePoint, Series
+from sim.scenario.schema.cooperation import (
     RULE_KINDS,
     OccupancyAbove,
     Overflow,
@@ -24,7 +24,7 @@ from sim.schema.cooperation import (
     WaitAbove,
     Weights,
 )
-from sim.schema.distributions import (
+from sim.scenario.schema.distributions import (
     DIST_KINDS,
     Distribution,
     Empirical,
@@ -45,7 +45,7 @@ from sim.schema.distributions import (
     dist_shorthand,
     dist_shorthand_before,
 )
-from sim.schema.scenario import (
+from sim.scenario.schema.scenario import (
     OccupancyTarget,
     Run,
     Scenario,
@@ -53,7 +53,7 @@ from sim.schema.scenario import (
     WaitTarget,
     json_schema,
 )
-from sim.schema.sites import (
+from sim.scenario.schema.sites import (
     CalendarResource,
     CalendarSpec,
     CapacityResource,
@@ -63,7 +63,7 @@ from sim.schema.sites import (
     Transport,
     Window,
 )
-from sim.schema.steps import (
+from sim.scenario.schema.steps import (
     STEP_VERBS,
     AttributeMatch,
     BookStep,
@@ -78,7 +78,7 @@ from sim.schema.steps import (
     Urgent,
     UseStep,
 )
-from sim.schema.types import (
+from sim.scenario.schema.types import (
     IDENT_PATTERN,
     IDENT_RE,
     AttributeValue,

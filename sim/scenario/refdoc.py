@@ -1,9 +1,9 @@
 """The reference of the scenario language, generated from the schema models.
 
-Every key of every model reachable from `sim.schema.Scenario` is listed with its YAML
+Every key of every model reachable from `sim.scenario.schema.Scenario` is listed with its YAML
 spelling, its type in words, its default in user units and its field docstring, so the
 reference cannot drift from the schema. Regenerate the shipped copy with
-``python -m sim.refdoc > docs/scenario-reference.md``.
+``python -m sim.scenario.refdoc > docs/scenario-reference.md``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import annotated_types
 from pydantic import BaseModel, PlainValidator, Tag, WithJsonSchema
 from pydantic.fields import FieldInfo
 
-from sim import limits, merge, schema, units
-from sim.schema.types import match_values, priority_value
+from sim.scenario import limits, merge, schema, units
+from sim.scenario.schema.types import match_values, priority_value
 
 Words = tuple[str, str]
 """A type in words, singular and plural: ("duration (...)", "durations (...)")."""
@@ -512,7 +512,7 @@ def _variants_section() -> list[str]:
 
 
 def _limits_section() -> list[str]:
-    """The bounds of `sim.limits`, each with what it bounds."""
+    """The bounds of `sim.scenario.limits`, each with what it bounds."""
     rows = [f"| `{name}` | {getattr(limits, name):,} | {_markdown(doc)} |" for name, doc in _constant_docs(limits)]
     return [
         "## Limits",
@@ -566,8 +566,8 @@ def render_reference() -> str:
     lines = [
         f"# Scenario language reference (version {version})",
         "",
-        "<!-- Generated from the schema by `python -m sim.refdoc > docs/scenario-reference.md`; "
-        "edit the docstrings in sim/schema, not this file. -->",
+        "<!-- Generated from the schema by `python -m sim.scenario.refdoc > docs/scenario-reference.md`; "
+        "edit the docstrings in sim/scenario/schema, not this file. -->",
         "",
         "A scenario is one YAML file. This page lists every key it may hold: its type, whether it is "
         "required or its default, and what it means. Unknown keys are errors.",

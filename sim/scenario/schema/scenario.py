@@ -11,12 +11,12 @@ from pydantic import (
     model_validator,
 )
 
-from sim.schema.arrivals import Arrival
-from sim.schema.cooperation import Rule
-from sim.schema.sites import Site, Transport
-from sim.schema.steps import BranchOption, OtherwiseOption, Step, UseStep
-from sim.limits import MAX_REPLICATIONS
-from sim.schema.types import Duration, Ident, Probability, RoleRef, Strict, VariantName, tagged
+from sim.scenario.schema.arrivals import Arrival
+from sim.scenario.schema.cooperation import Rule
+from sim.scenario.schema.sites import Site, Transport
+from sim.scenario.schema.steps import BranchOption, OtherwiseOption, Step, UseStep
+from sim.scenario.limits import MAX_REPLICATIONS
+from sim.scenario.schema.types import Duration, Ident, Probability, RoleRef, Strict, VariantName, tagged
 
 
 class Run(Strict):
