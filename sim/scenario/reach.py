@@ -8,15 +8,10 @@ walked once, so goto cycles terminate.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from sim.scenario import schema
-
-Loc = tuple[Any, ...]
-"""A path of YAML keys and indices, e.g. ('pathways', 'ed_visit', 0, 'during', 1)."""
+from sim.scenario.walk import Loc, nested, split_ref, step_lists
 
 _HOW = {
     "arrive": "where patients of stream '{stream}' arrive",
@@ -49,41 +44,6 @@ class Reach:
     """Every step list, outermost first (see `step_lists`)."""
     steps: list[tuple[Loc, schema.Step]] = field(default_factory=list)
     """Every step with its location (see `iter_steps`)."""
-
-
-def nested(loc: Loc, step: schema.Step) -> Iterator[tuple[Loc, tuple[schema.Step, ...]]]:
-    """The step lists directly inside a step: a `use`'s `during`, each branch option's steps."""
-    if isinstance(step, schema.UseStep) and step.during is not None:
-        yield loc + ("during",), step.during
-    elif isinstance(step, schema.BranchStep):
-        for k, option in enumerate(step.branch):
-            if isinstance(option, schema.OtherwiseOption):
-                yield loc + ("branch", k, "otherwise"), option.otherwise
-            else:
-                yield loc + ("branch", k, "steps"), option.steps
-
-
-def step_lists(scenario: schema.Scenario) -> Iterator[tuple[Loc, tuple[schema.Step, ...]]]:
-    """Every list of steps of every pathway, nested lists included, outermost first."""
-    pending = deque((("pathways", name), steps) for name, steps in scenario.pathways.items())
-    while pending:
-        loc, steps = pending.popleft()
-        yield loc, steps
-        for i, step in enumerate(steps):
-            pending.extend(nested(loc + (i,), step))
-
-
-def iter_steps(scenario: schema.Scenario) -> Iterator[tuple[Loc, schema.Step]]:
-    """Every step of every pathway with its location, nested steps included."""
-    for loc, steps in step_lists(scenario):
-        for i, step in enumerate(steps):
-            yield loc + (i,), step
-
-
-def split_ref(ref: str) -> tuple[str | None, str]:
-    """(site, role) of a role reference: ``mri`` gives (None, 'mri'), ``a.mri`` gives ('a', 'mri')."""
-    site, _, role = ref.rpartition(".")
-    return (site or None), role
 
 
 def reach(scenario: schema.Scenario) -> Reach:

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.scenario import schema, units
 from sim.scenario.limits import MAX_PATIENTS, MAX_RESOURCE_HOURS, MAX_RUN_DAYS, MAX_SLOTS_PER_WEEK, MAX_STEP_DEPTH
-from sim.scenario.reach import Loc, step_lists
+from sim.scenario.walk import Loc, step_lists
 
 Finding = tuple[Loc, str]
 
