@@ -26,9 +26,10 @@ import numpy as np
 import pytest
 
 from theory import assert_covers, erlang_b, mmc_wait, proportion_interval, replicate, scenario, t_interval
-from sim.engine import ReplicationResult, event_columns, simulate
+from sim.engine import ReplicationResult, simulate
+from sim.engine.replication import event_columns
 from sim.engine.metrics import replication_rows
-from sim.engine.model import Model, build
+from sim.engine.build import Model, build
 from sim.engine.patients import ArrivalDriver, Patient
 from sim.engine.resources import capacity_at, timeline
 from sim.engine.steps import APPOINTMENT, START

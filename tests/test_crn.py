@@ -14,7 +14,7 @@ import pytest
 from theory import scenario
 from sim.engine.distributions import sampler
 from sim.engine import ReplicationResult, simulate
-from sim.engine.model import Model, attribute_names, build
+from sim.engine.build import Model, attribute_names, build
 from sim.engine.patients import ArrivalDriver, Patient
 from sim.scenario.schema import Scenario
 

@@ -11,11 +11,12 @@ from collections import Counter
 
 import numpy as np
 
-from sim.scenario import schema
 from sim.engine import stats
-from sim.engine.model import Model, target_matches
+from sim.engine.build import Model, target_matches
+from sim.engine.events import pending
 from sim.engine.patients import Patient
 from sim.engine.stats import Row
+from sim.scenario import schema
 
 HOURS_PER_DAY = 24.0
 
@@ -28,7 +29,7 @@ def still_inside(model: Model) -> Counter[int]:
     """Counted patients still in the system at the end, per stream, found where they are:
     on the event schedule (in a timed step) or in a resource queue."""
     found: dict[int, Patient] = {}
-    for *_, event in model.env._queue:
+    for event in pending(model.env):
         if isinstance(event, Patient) and event.counted:
             found[id(event)] = event
     for resource in model.resources.values():

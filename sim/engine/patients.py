@@ -20,21 +20,17 @@ from simpy.core import Environment
 from sim.engine import streams
 from sim.engine.arrivals import RateProfile, arrival_times
 from sim.engine.distributions import Sampler
+from sim.engine.events import NORMAL, Wakeup
 
-NORMAL = 1
-"""SimPy's priority for ordinary events."""
-
-
-class Patient:
+class Patient(Wakeup):
     """One patient: who it is, where it is, what it holds, and its own random numbers.
 
     A patient is also the SimPy event that wakes it up after a timed step: `callbacks` holds
     the step to resume, so a timed step costs one scheduled event and no allocation.
     """
 
-    __slots__ = ("callbacks", "stream", "index", "site", "attrs", "draws", "used", "revisits", "arrival", "counted", "since", "held",
+    __slots__ = ("stream", "index", "site", "attrs", "draws", "used", "revisits", "arrival", "counted", "since", "held",
                  "origin", "moves", "travel", "home", "booked", "diverted")
-    _ok = True
 
     def __init__(self, stream: int, index: int, site: int, attrs: tuple[Any, ...], draws: list[float], arrival: float, counted: bool):
         self.callbacks: list[Callable[[Any], None]] | None = None
@@ -120,15 +116,14 @@ class StreamDraws:
         return float(key.draw(g, 1)[0])
 
 
-class ArrivalDriver:
+class ArrivalDriver(Wakeup):
     """Creates the patients of one stream at their arrival times and starts their pathway.
 
     It is a SimPy event too: it wakes itself at each arrival time.
     """
 
-    __slots__ = ("callbacks", "env", "stream", "site", "draws", "start", "warmup", "_chunks", "_times", "_rows", "_attrs", "_pos", "created",
+    __slots__ = ("env", "stream", "site", "draws", "start", "warmup", "_chunks", "_times", "_rows", "_attrs", "_pos", "created",
                  "on_arrival", "route")
-    _ok = True
 
     def __init__(self, env: Environment, stream: int, site: int, profile: RateProfile, generator: np.random.Generator,
                  draws: StreamDraws, start: Callable[[Patient], None], warmup: float, on_arrival: Callable[[Patient], None]):

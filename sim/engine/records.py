@@ -107,19 +107,20 @@ class StateLog:
 
 @dataclass
 class WaitRecord:
-    """Waits at one named step, in minutes, of patients counted (arrived after warm-up), and
-    the hourly sums and counts of every patient's waits (warm-up included, for warm-up advice)."""
+    """Waits at one named step, in minutes, of patients counted (arrived after warm-up), and,
+    when `hours` is given, the hourly sums and counts of every patient's waits (warm-up
+    included, for warm-up advice)."""
 
-    hours: int
+    hours: int | None
     waits: array = field(default_factory=lambda: array("d"))
     left: int = 0
     """How many of those waits ended with the patient leaving unseen."""
-    hour_sums: list[float] = field(init=False)
-    hour_counts: list[int] = field(init=False)
+    hour_sums: list[float] | None = field(init=False)
+    hour_counts: list[int] | None = field(init=False)
 
     def __post_init__(self) -> None:
-        self.hour_sums = [0.0] * (self.hours + 1)
-        self.hour_counts = [0] * (self.hours + 1)
+        self.hour_sums = None if self.hours is None else [0.0] * (self.hours + 1)
+        self.hour_counts = None if self.hours is None else [0] * (self.hours + 1)
 
 
 @dataclass

@@ -15,7 +15,8 @@ from simpy.core import Environment
 
 from sim.cooperation import OverflowPolicy
 from sim.engine.calendar import Calendar
-from sim.engine.patients import NORMAL, Patient, StreamDraws
+from sim.engine.events import NORMAL, Wakeup
+from sim.engine.patients import Patient, StreamDraws
 from sim.engine.resources import Resource
 from sim.scenario.schema import attribute_key
 from sim.engine.records import EVENT_KINDS, BookingRecord, EventLog, StreamRecord, TransferRecord, WaitRecord
@@ -166,11 +167,10 @@ class Exit(Node):
         self.ctx.depart(patient)
 
 
-class Timer:
+class Timer(Wakeup):
     """A patience deadline: a SimPy event that withdraws a waiting patient from a queue."""
 
-    __slots__ = ("callbacks", "patient", "ticket", "resource", "node")
-    _ok = True
+    __slots__ = ("patient", "ticket", "resource", "node")
 
     def __init__(self, patient: Patient, ticket: list[Any], resource: Resource, node: Acquire):
         self.callbacks = [self.expire]
@@ -184,11 +184,10 @@ class Timer:
             ctx.leave_unseen(self.patient)
 
 
-class OverflowCheck:
+class OverflowCheck(Wakeup):
     """A `wait_above` deadline: a SimPy event that sends a patient still waiting to a partner."""
 
-    __slots__ = ("callbacks", "patient", "ticket", "resource", "node", "policy")
-    _ok = True
+    __slots__ = ("patient", "ticket", "resource", "node", "policy")
 
     def __init__(self, patient: Patient, ticket: list[Any], resource: Resource, node: Acquire, policy: OverflowPolicy):
         self.callbacks = [self.expire]
@@ -291,9 +290,10 @@ class Acquire(Node):
         record = self.waits[patient.site]
         if record is not None:
             wait = now - patient.since
-            hour = int(now // 60)
-            record.hour_sums[hour] += wait
-            record.hour_counts[hour] += 1
+            if record.hour_sums is not None:
+                hour = int(now // 60)
+                record.hour_sums[hour] += wait
+                record.hour_counts[hour] += 1
             if patient.counted:
                 record.waits.append(wait)
                 record.left += left

@@ -49,7 +49,7 @@ def analyse(scenario: schema.Scenario, replications: int, seed: int) -> WarmupAd
     length = run.warmup + run.horizon
     cold = scenario.model_copy(update={"run": run.model_copy(update={"warmup": 0.0, "horizon": length})})
     days = int(length // 1440)
-    results = [simulate(cold, r, seed) for r in range(replications)]
+    results = [simulate(cold, r, seed, hourly_waits=True) for r in range(replications)]
     series: list[Series] = []
     for key in sorted(results[0].hourly):
         ratios = []
