@@ -44,6 +44,8 @@ class Cooperation:
                     found.overflows.append(r)
                 case schema.Route(route=r):
                     found.routes.append(r)
+                case _:
+                    raise TypeError(f"no cooperation policy for the rule {rule!r}: add its module and a case here")
         return found
 
     def overflow_policies(self, view: SiteView, streams: list[str]) -> dict[tuple[int, str], list[OverflowPolicy]]:

@@ -10,10 +10,9 @@ lowest busy/capacity, `in_order` the first listed. Without a partner with room, 
 
 from __future__ import annotations
 
-import math
-
-from sim.scenario import schema
+from sim.cooperation.strategies import chooser, trigger
 from sim.cooperation.view import SiteView
+from sim.scenario import schema
 
 MINUTES_PER_DAY = 1440.0
 
@@ -23,12 +22,13 @@ class OverflowPolicy:
 
     def __init__(self, rule: schema.OverflowRule, view: SiteView, streams: list[str]):
         self.rule = rule
-        self.view = view
         self.role = rule.resource
         self.home = view.index[rule.from_]
         self.partners = [view.index[p] for p in rule.to]
         self.streams = None if rule.arrivals is None else {streams.index(a) for a in rule.arrivals}
-        self.wait_above = rule.when.wait_above if isinstance(rule.when, schema.WaitAbove) else None
+        self.trigger = trigger(rule.when)
+        self.chooser = chooser(rule.choose, view, self.role, self.home, self.partners)
+        self.wait_above = self.trigger.wait_above
         self._day = -1
         self._today = 0
         self.states = {s: view.resource(s, self.role) for s in (self.home, *self.partners) if view.resource(s, self.role) is not None}
@@ -40,14 +40,7 @@ class OverflowPolicy:
 
     def saturated(self, site: int) -> bool:
         """Whether the trigger holds at a site now (for `wait_above`: no unit is free)."""
-        when, state = self.rule.when, self.states.get(site)
-        if state is None:
-            return True
-        if isinstance(when, schema.OccupancyAbove):
-            return (state.busy / state.capacity if state.capacity > 0 else math.inf) > when.occupancy_above
-        if isinstance(when, schema.QueueAbove):
-            return state.waiting > when.queue_above
-        return not (state.busy < state.capacity and state.waiting == 0)
+        return self.trigger.holds(self.states.get(site))
 
     def partner(self, now: float) -> int | None:
         """The partner that takes the patient now, or None (it waits at home)."""
@@ -60,11 +53,5 @@ class OverflowPolicy:
         room = [p for p in self.partners if not self.saturated(p)]
         if not room:
             return None
-        if self.rule.choose == "nearest":
-            chosen = min(room, key=lambda p: (self.view.distance(self.home, p), self.partners.index(p)))
-        elif self.rule.choose == "least_occupied":
-            chosen = min(room, key=lambda p: (self.view.occupancy(p, self.role), self.partners.index(p)))
-        else:
-            chosen = room[0]
         self._today += 1
-        return chosen
+        return self.chooser.choose(room, 0.0)

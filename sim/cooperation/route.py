@@ -10,12 +10,9 @@ transport time is added, but the flow from its stream's site to the chosen one i
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
-from sim.scenario import schema
+from sim.cooperation.strategies import chooser
 from sim.cooperation.view import SiteView
+from sim.scenario import schema
 
 
 class RoutePolicy:
@@ -23,38 +20,14 @@ class RoutePolicy:
 
     def __init__(self, rule: schema.RouteRule, view: SiteView, origin: int):
         self.rule = rule
-        self.view = view
         self.among = [view.index[s] for s in rule.among]
-        self.origin = origin
-        choose = rule.choose
-        self.cumulative = None
-        if isinstance(choose, schema.Weights):
-            weights = np.asarray([choose.weights.get(s, 0.0) for s in rule.among], dtype=float)
-            self.cumulative = (np.cumsum(weights) / weights.sum()).tolist()
-        elif choose == "nearest":
-            self.nearest = min(self.among, key=lambda s: (view.distance(origin, s), self.among.index(s)))
-        self.states = [view.resource(s, rule.resource) for s in self.among] if rule.resource else []
-        """The compared resource at each candidate, read at each choice."""
+        self.chooser = chooser(rule.choose, view, rule.resource, origin, self.among)
 
     @property
     def draws(self) -> bool:
         """Whether the choice needs a uniform number of the patient."""
-        return self.cumulative is not None
+        return self.chooser.draws
 
     def choose(self, u: float) -> int:
         """The care site, given the patient's uniform number `u` (used by `weights` only)."""
-        if self.cumulative is not None:
-            for site, bound in zip(self.among, self.cumulative):
-                if u < bound:
-                    return site
-            return self.among[-1]
-        if self.rule.choose == "nearest":
-            return self.nearest
-        by_queue = self.rule.choose == "shortest_queue"
-        best, best_key = self.among[0], None
-        for site, state in zip(self.among, self.states):
-            occupancy = state.busy / state.capacity if state.capacity > 0 else math.inf
-            key = (state.waiting, occupancy) if by_queue else (occupancy,)
-            if best_key is None or key < best_key:
-                best, best_key = site, key
-        return best
+        return self.chooser.choose(self.among, u)

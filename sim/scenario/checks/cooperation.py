@@ -5,6 +5,7 @@ overlap nor lend more than is in force; one target per wait and per resource."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from sim.scenario import schema
 from sim.scenario.checks.attributes import show, values_of
@@ -90,6 +91,15 @@ def _share_calendar(scenario: schema.Scenario, loc: Loc, rule: schema.ShareCalen
             yield loc + ("quotas", "shares"), f"the quota shares sum to {total:.10g} (expected 1)"
 
 
+_RULE_CHECKS: dict[str, Callable[[schema.Scenario, Loc, Any], Iterator[Finding]]] = {
+    "overflow": _overflow,
+    "route": _route,
+    "share_staff": _share_staff,
+    "share_calendar": _share_calendar,
+}
+"""The checks of each kind of rule, by its key in the scenario language."""
+
+
 def _quota_groups(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
     """Every stream that may book on a calendar with quotas has the quota attribute, and each of
     its values has a share (a patient outside every group would only get released slots)."""
@@ -122,14 +132,11 @@ def _quota_groups(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
 def _rules(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
     """The references and values of every cooperation rule."""
     for i, rule in enumerate(scenario.cooperation):
-        if isinstance(rule, schema.Overflow):
-            yield from _overflow(scenario, ("cooperation", i, "overflow"), rule.overflow)
-        elif isinstance(rule, schema.Route):
-            yield from _route(scenario, ("cooperation", i, "route"), rule.route)
-        elif isinstance(rule, schema.ShareStaff):
-            yield from _share_staff(scenario, ("cooperation", i, "share_staff"), rule.share_staff)
-        else:
-            yield from _share_calendar(scenario, ("cooperation", i, "share_calendar"), rule.share_calendar)
+        kind = next(iter(type(rule).model_fields))
+        check = _RULE_CHECKS.get(kind)
+        if check is None:
+            raise TypeError(f"no checks for the cooperation rule `{kind}`: add them to _RULE_CHECKS")
+        yield from check(scenario, ("cooperation", i, kind), getattr(rule, kind))
 
 
 def _staff_sessions(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
