@@ -135,9 +135,9 @@ def _progress(total: int, quiet: bool) -> Any:
 def _run(args: argparse.Namespace) -> int:
     import time
 
-    from sim.scenario import bundled
-    from sim.report import terminal as compare
     from sim.experiment import run as runner
+    from sim.report import terminal as compare
+    from sim.scenario import bundled
 
     if args.out is not None and not args.out.strip():
         print("coopsim: --out is empty (name the results folder to write)", file=sys.stderr)
@@ -221,7 +221,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _export_events(args: argparse.Namespace) -> int:
     from sim.report import export_vidigi
-    from sim.results.folder import BadOutput
+    from sim.results import BadOutput
 
     try:
         path = export_vidigi(Path(args.results), Path(args.out) if args.out else None)
@@ -331,9 +331,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _failure(err: Exception, debug: bool) -> int:
     """Say what went wrong in one message; the exit code: 2 for bad input, 1 for a failed run."""
     from sim.experiment.cluster import SchedulerError
-    from sim.scenario.errors import ScenarioError
     from sim.experiment.pool import WorkerDied
-    from sim.results.folder import BadOutput, NotAResultsFolder
+    from sim.results import BadOutput, NotAResultsFolder
+    from sim.scenario.errors import ScenarioError
 
     if isinstance(err, ScenarioError):
         print(err, file=sys.stderr)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import stats
-
 from theory import scenario
+
 from sim.engine.arrivals import RateProfile, arrival_times, rate_profile
 from sim.scenario.schema import Arrival
 

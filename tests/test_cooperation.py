@@ -24,16 +24,16 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from theory import assert_covers, erlang_b, mmc_wait, proportion_interval, replicate, scenario, t_interval
+
 from sim.engine import ReplicationResult, simulate
-from sim.engine.replication import event_columns
-from sim.engine.metrics import replication_rows
 from sim.engine.build import Model, build
+from sim.engine.metrics import replication_rows
 from sim.engine.patients import ArrivalDriver, Patient
+from sim.engine.replication import event_columns
 from sim.engine.resources import capacity_at, timeline
-from sim.engine.steps import APPOINTMENT, START
 from sim.engine.stats import Row
+from sim.engine.steps import APPOINTMENT, START
 
 SEED = 20260105
 DAY, WEEK = 1440.0, 10080.0
@@ -614,7 +614,7 @@ def test_partner_without_calendar_is_examined_there_and_comes_back() -> None:
     model.env.run(until=model.end)
     log = event_columns(model).decoded()
     steps: dict[tuple[str, int], list[tuple[str, str, str]]] = defaultdict(list)
-    for patient, stream, step, site, resource, kind in zip(log["patient"], log["stream"], log["step"], log["site"],
+    for patient, stream, _step, site, resource, kind in zip(log["patient"], log["stream"], log["step"], log["site"],
                                                            log["resource"], log["event"]):
         if kind in ("booked", "appointment", "start", "depart"):
             steps[(stream, patient)].append((kind, site, resource))

@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from theory import scenario
-from sim.engine.distributions import sampler
+
 from sim.engine import ReplicationResult, simulate
 from sim.engine.build import Model, attribute_names, build
+from sim.engine.distributions import sampler
 from sim.engine.patients import ArrivalDriver, Patient
 from sim.scenario.schema import Scenario
 

@@ -11,12 +11,12 @@ import math
 
 import numpy as np
 import pytest
-
 from theory import assert_covers, md1_balking, replicate, scenario
+
 from sim.engine import streams
 from sim.engine.arrivals import arrival_times, rate_profile
-from sim.engine.calendar import Calendar
 from sim.engine.build import build, week_offset
+from sim.engine.calendar import Calendar
 
 DAY, WEEK = 1440.0, 10080.0
 SEED = 20260105

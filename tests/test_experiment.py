@@ -14,8 +14,8 @@ import numpy as np
 from sim.cli import main
 from sim.engine import simulate
 from sim.experiment.executors import SerialExecutor, run_tasks
-from sim.scenario.loader import load_text
 from sim.experiment.intervals import paired_interval, t_interval
+from sim.scenario.loader import load_text
 
 TWO_DOCTORS = """
 version: 1

@@ -13,8 +13,8 @@ import pytest
 from test_report import results_with_report, wired
 
 from sim.cli import main
-from sim.report.terminal import NotAResultsFolder
 from sim.report.vidigi import COLUMNS, export_vidigi, units
+from sim.results import NotAResultsFolder
 
 CAPACITY = {"a.bed": 10, "a.box": 8, "a.doctor": 3, "a.mri": 1, "b.bed": 12}
 """The most units each resource of test_report.SCENARIO ever has."""
@@ -44,7 +44,8 @@ def test_every_patient_arrives_and_departs_once(log: pd.DataFrame) -> None:
     assert (moves.groupby(["entity_id", "event"]).size() == 1).all()
     assert moves.groupby("entity_id").size().eq(2).all()
     first, last = patients["time"].min(), patients["time"].max()
-    arrivals, departures = moves[moves["event"] == "arrival"].set_index("entity_id")["time"], moves[moves["event"] == "depart"].set_index("entity_id")["time"]
+    arrivals = moves[moves["event"] == "arrival"].set_index("entity_id")["time"]
+    departures = moves[moves["event"] == "depart"].set_index("entity_id")["time"]
     assert (arrivals == first[arrivals.index]).all() and (departures == last[departures.index]).all()
     assert {"leave", "end_of_run"} <= set(moves["coopsim_event"])
     assert (moves.loc[moves["coopsim_event"] == "end_of_run", "time"] == 8 * 1440).all()

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.results import folder as rf
 from sim.cli import main
+from sim.results import layout, writer
 
 pytestmark = pytest.mark.fault
 
@@ -211,7 +211,7 @@ def test_a_full_disk_leaves_the_previous_report_whole(tmp_path: Path) -> None:
     assert "File too large" in done.stderr and "Traceback" not in done.stderr
     after = {p.name: p.read_bytes() for p in [out / "report.html", *sorted((out / "figures").iterdir())]}
     assert after == before
-    assert not [p for p in out.rglob(".report.*")]
+    assert not list(out.rglob(".report.*"))
 
 
 def test_two_scenarios_at_once_on_one_dask_cluster_do_not_share_tasks(tmp_path: Path) -> None:
@@ -249,8 +249,8 @@ def test_the_manifest_lists_every_file_with_its_digest(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert main(["run", str(scenario), "--quiet", "--workers", "1", "--out", str(out), "--events"]) == 0
     files = json.loads((out / "manifest.json").read_text())["files"]
-    assert set(files) == {*rf.RESULT_FILES[1:], "events.parquet"}
+    assert set(files) == {*layout.RESULT_FILES[1:], "events.parquet"}
     for name, entry in files.items():
-        assert rf.digest((out / name).read_bytes())["sha256"] == entry["sha256"]
+        assert writer.digest((out / name).read_bytes())["sha256"] == entry["sha256"]
     rows = (out / "replications.csv").read_text().count("\n") - 1
     assert files["replications.csv"]["rows"] == rows

@@ -310,7 +310,7 @@ def copy(results: Path, target: Path) -> Path:
 def reseal(folder: Path) -> None:
     """Recompute the manifest's digests, as someone crafting a folder on purpose would."""
     manifest = json.loads((folder / "manifest.json").read_text())
-    from sim.results.folder import digest
+    from sim.results.writer import digest
 
     for name in manifest["files"]:
         manifest["files"][name] = digest((folder / name).read_bytes())

@@ -16,8 +16,8 @@ import pytest
 
 from sim.experiment import tables
 from sim.experiment.executors import SerialExecutor, run_tasks
+from sim.results.writer import csv_text
 from sim.scenario.loader import load_file
-from sim.results.folder import csv_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKED = {

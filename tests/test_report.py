@@ -19,10 +19,11 @@ import pytest
 from matplotlib.figure import Figure as MplFigure
 
 from sim.cli import main
-from sim.report.terminal import NotAResultsFolder, better
 from sim.report import events, write_report
 from sim.report.data import load
 from sim.report.methods import changes, sections
+from sim.report.terminal import better
+from sim.results import NotAResultsFolder
 
 SCENARIO = """
 version: 1
@@ -136,7 +137,8 @@ def test_report_is_one_self_contained_page(report: Path) -> None:
     assert all(src.startswith("data:image/png;base64,") for src in page.images)
     assert all(f.read_bytes().startswith(b"\x89PNG") for f in figures)
     assert "@media print" in text
-    for expected in ("Two hospitals and a scanner", "invented for the tests", "<th>Seed</th><td>5</td>", "2026-01-06 00:00", "Target compliance", "Where patients went", "Hospital A → Clinic B"):
+    for expected in ("Two hospitals and a scanner", "invented for the tests", "<th>Seed</th><td>5</td>", "2026-01-06 00:00",
+                     "Target compliance", "Where patients went", "Hospital A → Clinic B"):
         assert expected in text
 
 

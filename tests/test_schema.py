@@ -550,7 +550,8 @@ def test_bad_arrivals(changes, fragment):
 
 @pytest.mark.parametrize(
     ("data", "fragment"),
-    [({}, "exactly one of `file` or `per_day`"), ({"file": "a.csv", "per_day": [1]}, "exactly one of"), ({"per_day": [1], "scale": 0}, "scale"), ({"per_day": [-1]}, "per_day")],
+    [({}, "exactly one of `file` or `per_day`"), ({"file": "a.csv", "per_day": [1]}, "exactly one of"),
+     ({"per_day": [1], "scale": 0}, "scale"), ({"per_day": [-1]}, "per_day")],
 )
 def test_bad_series(data, fragment):
     fails(s.Series, data, fragment)

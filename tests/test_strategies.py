@@ -52,7 +52,7 @@ def test_weights_draw_with_the_patients_number() -> None:
 
 
 def test_every_trigger_of_the_language_has_a_strategy() -> None:
-    kinds = {member for member in get_args(get_args(schema.Trigger)[0])}
+    kinds = set(get_args(get_args(schema.Trigger)[0]))
     assert len(TRIGGERS) == len(kinds) == 4
     assert isinstance(trigger("full"), Full)
     assert trigger(schema.OccupancyAbove(occupancy_above=0.7)).holds(_State(3, 4, 0))

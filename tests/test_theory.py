@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import stats
-
 from theory import (
     assert_covers,
     erlang_b,
@@ -25,8 +24,9 @@ from theory import (
     replicate,
     scenario,
 )
-from sim.engine.distributions import sampler
+
 from sim.engine import ReplicationResult
+from sim.engine.distributions import sampler
 
 MEAN_SERVICE = 12.0
 """Mean service time of every queue here, in minutes."""

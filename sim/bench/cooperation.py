@@ -13,8 +13,20 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from sim.bench.reference import ADMITTED, BEDS, DEFAULT_SEED, DOCTORS, EXAM_MEAN, EXAM_SD, NURSES, RATE_PER_HOUR, STAY_MEAN, STAY_SD
-from sim.bench.reference import TRIAGE_MEAN, horizon_minutes
+from sim.bench.reference import (
+    ADMITTED,
+    BEDS,
+    DEFAULT_SEED,
+    DOCTORS,
+    EXAM_MEAN,
+    EXAM_SD,
+    NURSES,
+    RATE_PER_HOUR,
+    STAY_MEAN,
+    STAY_SD,
+    TRIAGE_MEAN,
+    horizon_minutes,
+)
 
 MIN_RATIO = 0.75
 RULES = """\

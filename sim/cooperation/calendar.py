@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.scenario import schema
+from sim.scenario.walk import role_of
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class SharedCalendar:
 
 def shared_calendar(rule: schema.ShareCalendarRule) -> SharedCalendar:
     """The sharing a rule describes."""
-    role = rule.calendar.split(".", 1)[1]
+    role = role_of(rule.calendar)
     if rule.quotas is None:
         return SharedCalendar(rule.calendar, role, rule.partners, None, {}, [], None, None)
     values = list(rule.quotas.shares)

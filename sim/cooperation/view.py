@@ -11,6 +11,7 @@ from typing import Protocol
 
 from sim.scenario import schema
 from sim.scenario.transport import distance_km
+from sim.scenario.walk import split_ref
 
 
 class ResourceState(Protocol):
@@ -32,7 +33,7 @@ class SiteView:
     def __init__(self, scenario: schema.Scenario, sites: Sequence[str], resources: dict[str, ResourceState]):
         self.sites = list(sites)
         self.index = {name: k for k, name in enumerate(self.sites)}
-        self._resources = {(self.index[key.split(".", 1)[0]], key.split(".", 1)[1]): state for key, state in resources.items()}
+        self._resources = {(self.index[str(split_ref(key)[0])], split_ref(key)[1]): state for key, state in resources.items()}
         self._distance = [[distance_km(scenario, a, b) for b in self.sites] for a in self.sites]
 
     def resource(self, site: int, role: str) -> ResourceState | None:

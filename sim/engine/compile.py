@@ -122,14 +122,14 @@ class Compiler:
         ref = ref or step.use
         priority, by_attribute = self._priority(step.priority)
         resources = self.resources(ref)
-        common = dict(
-            resources=resources,
-            priority=priority,
-            priority_attribute=by_attribute,
-            patience=self.slots.get((key, "patience")),
-            waits=self.waits(step.name, resources) if step.name else None,
-            overflows=self.overflows(ref),
-        )
+        common = {
+            "resources": resources,
+            "priority": priority,
+            "priority_attribute": by_attribute,
+            "patience": self.slots.get((key, "patience")),
+            "waits": self.waits(step.name, resources) if step.name else None,
+            "overflows": self.overflows(ref),
+        }
         if step.during is None:
             node = st.UseFor(self.ctx, duration=self.slots[(key, "duration")], **common)
         else:

@@ -7,8 +7,8 @@ the theory checks) and draws `n` values at once from a generator it is given.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from scipy import special

@@ -22,6 +22,7 @@ from sim.engine.arrivals import RateProfile, arrival_times
 from sim.engine.distributions import Sampler
 from sim.engine.events import NORMAL, Wakeup
 
+
 class Patient(Wakeup):
     """One patient: who it is, where it is, what it holds, and its own random numbers.
 

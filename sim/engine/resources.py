@@ -11,8 +11,8 @@ from __future__ import annotations
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
-from sim.scenario import schema
 from sim.engine.records import StateLog
+from sim.scenario import schema
 
 if TYPE_CHECKING:
     from sim.engine.patients import Patient

@@ -17,9 +17,9 @@ from sim.cooperation import OverflowPolicy
 from sim.engine.calendar import Calendar
 from sim.engine.events import NORMAL, Wakeup
 from sim.engine.patients import Patient, StreamDraws
+from sim.engine.records import EVENT_KINDS, BookingRecord, EventLog, StreamRecord, TransferRecord, WaitRecord
 from sim.engine.resources import Resource
 from sim.scenario.schema import attribute_key
-from sim.engine.records import EVENT_KINDS, BookingRecord, EventLog, StreamRecord, TransferRecord, WaitRecord
 
 ARRIVAL, QUEUE, START, END, LEAVE, BOOKED, APPOINTMENT, TRANSFER_OUT, TRANSFER_IN, DEPART = range(len(EVENT_KINDS))
 

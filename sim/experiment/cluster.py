@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sim.scenario import schema
 from sim.engine import ReplicationResult, simulate
 from sim.experiment.tasks import Task, scenario_digest
+from sim.scenario import schema
 
 CONNECT_SECONDS = 10
 """How long to try to reach the scheduler before giving up."""

@@ -11,11 +11,11 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
-from sim.scenario import schema
 from sim.engine import ReplicationResult
-from sim.scenario.loader import LoadedScenario
 from sim.experiment.pool import ProcessPool
 from sim.experiment.tasks import Task, run_task
+from sim.scenario import schema
+from sim.scenario.loader import LoadedScenario
 
 __all__ = ["Executor", "ProcessExecutor", "SerialExecutor", "Task", "default_workers", "executor_for", "run_tasks", "tasks_for"]
 

@@ -79,7 +79,7 @@ class ProcessPool:
                 busy[parent] = pending.popleft()
                 parent.send(busy[parent])
             while busy:
-                ready = set(wait([c for c in busy] + [p.sentinel for p, c in processes if c in busy]))
+                ready = set(wait(list(busy) + [p.sentinel for p, c in processes if c in busy]))
                 for process, connection in processes:
                     if connection in busy and connection in ready:
                         try:
@@ -100,7 +100,7 @@ class ProcessPool:
                         process.join(1)
                         raise WorkerDied(busy[connection], process.exitcode)
         finally:
-            for process, connection in processes:
+            for process, _ in processes:
                 if process.is_alive():
                     process.terminate()
             for process, connection in processes:

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from sim.results import folder as rf
 from sim.experiment import tables
 from sim.experiment.advice import ABSOLUTE_TOLERANCE, INITIAL_REPLICATIONS, LOOK_AHEAD, advise, advised, look_ahead, solution, tolerance_for
-from sim.scenario.errors import Problem, ScenarioError
 from sim.experiment.executors import Task, executor_for, run_tasks
+from sim.results import writer
+from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.limits import MAX_OCCUPANCY_ROWS
 from sim.scenario.loader import LoadedScenario, load_file
 
@@ -61,7 +61,8 @@ def plan(path: Path, options: RunOptions) -> Plan:
     if options.variants:
         unknown = [v for v in options.variants if v not in loaded.names]
         if unknown:
-            raise ScenarioError([Problem(str(path), 0, 0, "", f"--variants: unknown variant {', '.join(unknown)} (variants: {', '.join(loaded.names)})")])
+            message = f"--variants: unknown variant {', '.join(unknown)} (variants: {', '.join(loaded.names)})"
+            raise ScenarioError([Problem(str(path), 0, 0, "", message)])
         chosen = set(options.variants) | {loaded.baseline}
         variants = tuple(v for v in loaded.names if v in chosen)
     replications = options.replications or loaded.base.run.replications
@@ -71,7 +72,7 @@ def plan(path: Path, options: RunOptions) -> Plan:
     if rows > MAX_OCCUPANCY_ROWS:
         raise ScenarioError([Problem(str(path), 0, 0, "", f"{len(variants)} variants would write {rows:,} rows of hourly occupancy "
                                                          f"(at most {MAX_OCCUPANCY_ROWS:,}: run fewer variants, or a shorter horizon)")])
-    rf.check_output(out, options.force)
+    writer.check_output(out, options.force)
     return Plan(loaded, variants, replications, seed, out)
 
 
@@ -143,7 +144,7 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
             comparison_rows += tables.comparison_rows(v, loaded.baseline, pad[v], grouped[v], grouped[loaded.baseline])
     head = ["variant", *columns]
     replications = len(next(iter(grouped.values())))
-    manifest = rf.manifest(loaded.path, loaded.sha256, plan_.seed, replications, list(plan_.variants), loaded.baseline,
+    manifest = writer.manifest(loaded.path, loaded.sha256, plan_.seed, replications, list(plan_.variants), loaded.baseline,
                            params, options.command, wall, options.workers)
     advice = advise({v: tables.values(grouped[v]) for v in plan_.variants}, options.precision)
     manifest["replication_advice"] = {
@@ -156,18 +157,18 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
                      "precise": a.precise, "replications_needed": a.needed} for a in advice],
     }
     files: dict[str, str | bytes] = {
-        "scenario.resolved.yaml": rf.resolved_yaml({v: loaded.variant(v).data for v in plan_.variants}),
-        "replications.csv": rf.csv_text(replication_rows, head + tables.REPLICATION_COLUMNS),
-        "summary.csv": rf.csv_text(summary_rows, head + tables.SUMMARY_COLUMNS),
-        "comparison.csv": rf.csv_text(comparison_rows, ["variant", "baseline", *columns] + tables.COMPARISON_COLUMNS),
-        "occupancy.csv": rf.csv_text(occupancy_rows, head + tables.OCCUPANCY_COLUMNS, digits=6),
-        "flows.csv": rf.csv_text(flow_rows := tables.flow_rows(summary_rows, columns), head + tables.FLOW_COLUMNS),
+        "scenario.resolved.yaml": writer.resolved_yaml({v: loaded.variant(v).data for v in plan_.variants}),
+        "replications.csv": writer.csv_text(replication_rows, head + tables.REPLICATION_COLUMNS),
+        "summary.csv": writer.csv_text(summary_rows, head + tables.SUMMARY_COLUMNS),
+        "comparison.csv": writer.csv_text(comparison_rows, ["variant", "baseline", *columns] + tables.COMPARISON_COLUMNS),
+        "occupancy.csv": writer.csv_text(occupancy_rows, head + tables.OCCUPANCY_COLUMNS, digits=6),
+        "flows.csv": writer.csv_text(flow_rows := tables.flow_rows(summary_rows, columns), head + tables.FLOW_COLUMNS),
     }
     if options.events:
         files["events.parquet"] = events_parquet(results)
     rows = {"replications.csv": replication_rows, "summary.csv": summary_rows, "comparison.csv": comparison_rows,
             "occupancy.csv": occupancy_rows, "flows.csv": flow_rows}
-    manifest["files"] = {name: rf.digest(content, len(rows[name]) if name in rows else None) for name, content in files.items()}
+    manifest["files"] = {name: writer.digest(content, len(rows[name]) if name in rows else None) for name, content in files.items()}
     return {"manifest.json": json.dumps(manifest, indent=2) + "\n", **files}
 
 
@@ -178,7 +179,7 @@ def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | 
     With `max_replications`, replications are added (`on_more` is told how many tasks) until
     the replications algorithm is satisfied for every key metric, or the limit is reached.
     """
-    rf.check_output(plan_.out, options.force)
+    writer.check_output(plan_.out, options.force)
     started = time.perf_counter()
     executor = executor_for(options.workers, options.scheduler)
     try:
@@ -188,7 +189,7 @@ def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | 
     finally:
         executor.close()
     files = build_files(plan_, results, options, time.perf_counter() - started)
-    return rf.write_folder(plan_.out, files, force=options.force)
+    return writer.write_folder(plan_.out, files, force=options.force)
 
 
 def _add_replications(plan_: Plan, options: RunOptions, results: dict[Task, Any], executor: Any,

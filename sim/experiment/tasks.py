@@ -10,8 +10,8 @@ import hashlib
 from dataclasses import dataclass
 
 from sim import __version__
-from sim.scenario import schema
 from sim.engine import ReplicationResult, simulate
+from sim.scenario import schema
 
 
 @dataclass(frozen=True, order=True)

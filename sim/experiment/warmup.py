@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.scenario import schema
-from sim.experiment.advice import mser5, welch_average
 from sim.engine import simulate
+from sim.experiment.advice import mser5, welch_average
+from sim.scenario import schema
 
 HOURS_PER_DAY = 24
 

@@ -17,11 +17,13 @@ import pandas as pd
 import pydantic
 import yaml
 
+from sim.report.terminal import Line, key_lines, load_results
+from sim.results import NotAResultsFolder
+from sim.results.layout import NAMED_COLUMNS, TEXT_COLUMNS
+from sim.results.reader import check_names
 from sim.scenario import schema
+from sim.scenario.walk import split_ref
 
-from sim.report.terminal import Line, NotAResultsFolder, key_lines, load_results
-from sim.results.folder import NAMED_COLUMNS, TEXT_COLUMNS, check_names
-from sim.scenario.units import UnitError, parse_duration
 
 def value(text: str) -> float:
     """A number of a CSV row read as text; an empty cell (a value that does not exist) is NaN."""
@@ -32,7 +34,7 @@ def read_table(path: Path, manifest: dict[str, Any]) -> pd.DataFrame:
     """A tidy CSV of the results folder: only an empty cell is missing (a step may be named `NA`);
     its variants must be the manifest's, its names safe and its other columns numbers."""
     try:
-        table = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={c: str for c in TEXT_COLUMNS})
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=dict.fromkeys(TEXT_COLUMNS, str))
     except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as err:
         raise NotAResultsFolder(f"{path} cannot be read: {err}") from None
     if "variant" not in table.columns:
@@ -54,8 +56,10 @@ class Results:
     manifest: dict[str, Any]
     summary_rows: list[dict[str, str]]
     comparison_rows: list[dict[str, str]]
-    scenarios: dict[str, dict[str, Any]]
-    """Each variant's scenario as it was run (scenario.resolved.yaml)."""
+    scenarios: dict[str, schema.Scenario]
+    """Each variant's scenario as it was run, read through the scenario language."""
+    documents: dict[str, dict[str, Any]]
+    """Each variant as scenario.resolved.yaml writes it, for the differences between variants."""
 
     @property
     def baseline(self) -> str:
@@ -73,28 +77,25 @@ class Results:
         return [v for v in self.variants if v != self.baseline]
 
     @property
-    def scenario(self) -> dict[str, Any]:
+    def scenario(self) -> schema.Scenario:
         """The baseline's scenario: name, description, sites and the rest."""
         return self.scenarios[self.baseline]
 
     @property
     def warmup(self) -> float:
         """Warm-up in minutes."""
-        return parse_duration(self.scenario["run"].get("warmup", "0min"))
+        return self.scenario.run.warmup
 
     @property
     def horizon(self) -> float:
         """Measured period in minutes."""
-        return parse_duration(self.scenario["run"]["horizon"])
+        return self.scenario.run.horizon
 
     @property
     def start(self) -> dt.datetime | None:
         """Calendar date of time 0, when the scenario names one."""
-        value = self.scenario["run"].get("start")
-        if value is None:
-            return None
-        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-        return dt.datetime(day.year, day.month, day.day)
+        day = self.scenario.run.start
+        return None if day is None else dt.datetime(day.year, day.month, day.day)
 
     @cached_property
     def lines(self) -> list[Line]:
@@ -134,12 +135,13 @@ class Results:
 
     def site_name(self, site: str) -> str:
         """A site's full name, or its identifier."""
-        return str(self.scenario["sites"].get(site, {}).get("name") or site)
+        found = self.scenario.sites.get(site)
+        return (found.name if found is not None else None) or site
 
     def resource_label(self, scope: str) -> str:
         """`site.role` as a reader says it: "CH Tourcoing: ed box"."""
-        site, _, role = scope.partition(".")
-        return f"{self.site_name(site)}: {role.replace('_', ' ')}"
+        site, role = split_ref(scope)
+        return f"{self.site_name(site or '')}: {role.replace('_', ' ')}"
 
 
 def load(folder: Path) -> Results:
@@ -154,19 +156,14 @@ def load(folder: Path) -> Results:
         raise NotAResultsFolder(f"{path} cannot be read: {err}") from None
     if missing:
         raise NotAResultsFolder(f"{path} lacks variant {', '.join(missing)}")
+    models = {}
     for variant in manifest["variants"]:
         try:  # the report reads each variant as the scenario language defines it, or not at all
-            schema.Scenario.model_validate(scenarios[variant])
+            models[variant] = schema.Scenario.model_validate(scenarios[variant])
         except pydantic.ValidationError as err:
             first = err.errors(include_url=False)[0]
             raise NotAResultsFolder(f"{path}: variant {variant}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
-    results = Results(folder, manifest, summary, comparison, scenarios)
+    results = Results(folder, manifest, summary, comparison, models, {v: scenarios[v] for v in manifest["variants"]})
     for table in ("summary", "comparison", "replications", "occupancy", "flows"):
         getattr(results, table)  # every table read and checked now, so that a damaged one is bad input, not a crash later
-    try:  # read the run's times now, so that a damaged run block is bad input, not a crash later
-        if results.warmup + results.horizon <= 0:
-            raise ValueError("the run has no length")
-        _ = results.start
-    except (UnitError, KeyError, ValueError) as err:
-        raise NotAResultsFolder(f"{folder / 'scenario.resolved.yaml'}: run: {err}") from None
     return results

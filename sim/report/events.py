@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sim.engine.records import EVENT_KINDS
-from sim.results.folder import NotAResultsFolder
+from sim.results.reader import NotAResultsFolder
 
 PATIENT = ["variant", "replication", "stream", "patient"]
 """The columns that identify one patient of one replication of one variant."""
@@ -86,7 +86,8 @@ def transfers(path: Path, warmup: float) -> pd.DataFrame:
     following = table.shift(-1)
     same = (table[PATIENT] == following[PATIENT]).all(axis=1)
     # as the engine counts them: a move to another site, by a patient who arrived after the warm-up
-    out = (table["event"] == "transfer_out") & same & (following["event"] == "transfer_in") & (table["site"] != following["site"]) & (arrived >= warmup)
+    out = ((table["event"] == "transfer_out") & same & (following["event"] == "transfer_in") & (table["site"] != following["site"])
+           & (arrived >= warmup))
     return pd.DataFrame({
         "variant": table["variant"], "replication": table["replication"],
         "route": table["site"] + ">" + following["site"], "time": table["time"],

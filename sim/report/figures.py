@@ -18,9 +18,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.ticker import NullLocator
 
-from sim.report.terminal import better
 from sim.report.data import Results, value
-from sim.scenario.units import format_duration, parse_duration
+from sim.report.terminal import better
+from sim.scenario import schema
+from sim.scenario.units import format_duration
 
 DPI = 150
 BETTER, WORSE, NEUTRAL = "#1a7f37", "#c0392b", "#7a7a7a"
@@ -191,9 +192,9 @@ def occupancy(results: Results, scope: str) -> Figure | None:
 
 def _target(results: Results, step: str) -> float | None:
     """The wait target of a step, in minutes."""
-    for target in results.scenario.get("targets") or []:
-        if target.get("wait") == step:
-            return parse_duration(target["within"])
+    for target in results.scenario.targets:
+        if isinstance(target, schema.WaitTarget) and target.wait == step:
+            return target.within
     return None
 
 
@@ -240,7 +241,10 @@ def _percentiles(ax: Axes, results: Results, chosen: pd.DataFrame, metric: str) 
     """Per-replication p50, p90, p95 and max of one wait, variants side by side."""
     width = 0.8 / len(results.variants)
     top = chosen["value"].max()
-    divisor, unit = (1.0, "days") if metric == "access_delay" else (1440.0, "days") if top > 2880 else (60.0, "hours") if top > 300 else (1.0, "minutes")
+    if metric == "access_delay":
+        divisor, unit = 1.0, "days"
+    else:
+        divisor, unit = (1440.0, "days") if top > 2880 else (60.0, "hours") if top > 300 else (1.0, "minutes")
     for k, v in enumerate(results.variants):
         for s, stat in enumerate(PERCENTILES):
             values = chosen.loc[(chosen["variant"] == v) & (chosen["stat"] == stat), "value"].dropna().to_numpy() / divisor

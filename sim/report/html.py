@@ -14,10 +14,11 @@ from html import escape
 import pandas as pd
 
 from sim import __version__
-from sim.report.terminal import Line, better, fmt
 from sim.report.data import Results, value
 from sim.report.figures import Figure
 from sim.report.methods import Block, Item, sections
+from sim.report.terminal import Line, better, fmt
+from sim.scenario import schema
 from sim.scenario.units import format_duration
 
 STYLE = """
@@ -129,16 +130,16 @@ def targets(results: Results) -> dict[tuple[str, str], str]:
     """Target text by (metric, scope) of the summary: `≤ 1h` for waits, `< 90%` for occupancy."""
     found: dict[tuple[str, str], str] = {}
     scopes = list(dict.fromkeys((r["metric"], r["scope"]) for r in results.summary_rows))  # in file order: the page is reproducible
-    for target in results.scenario.get("targets") or []:
-        if "wait" in target:  # the step's scope, and `name@site` when it runs at several sites
+    for target in results.scenario.targets:
+        if isinstance(target, schema.WaitTarget):  # the step's scope, and `name@site` when it runs at several sites
             for metric, scope in scopes:
-                if metric in ("wait", "access_delay") and scope.partition("@")[0] == target["wait"]:
-                    found[(metric, scope)] = f"≤ {target['within']}"
+                if metric in ("wait", "access_delay") and scope.partition("@")[0] == target.wait:
+                    found[(metric, scope)] = f"≤ {format_duration(target.within)}"
         else:
-            role = target["occupancy"]
+            role = target.occupancy
             for metric, scope in scopes:
                 if metric == "occupancy" and (scope == role or scope.endswith("." + role)):
-                    found[(metric, scope)] = f"< {target['below']:.0%}"
+                    found[(metric, scope)] = f"< {target.below:.0%}"
     return found
 
 
@@ -182,8 +183,8 @@ def findings(results: Results) -> str:
         f"not distinguishable from {escape(results.baseline)} on {marks.count(0)}.</li>" for v, marks in verdicts.items())
     return "".join([
         f'<ul class="headline">{headline}</ul>' if headline else "",
-        (f'<div class="wide"><table class="findings"><thead><tr><th>key metric</th><th class="num">target</th><th class="num">{escape(results.baseline)}</th>'
-         f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"),
+        (f'<div class="wide"><table class="findings"><thead><tr><th>key metric</th><th class="num">target</th>'
+         f'<th class="num">{escape(results.baseline)}</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'),
         (f'<p class="legend">{escape(results.baseline)}: the mean across replications over its 95% interval. '
          + (f"Δ = variant − {escape(results.baseline)}, paired replication by replication, over its 95% interval; "
             "* the interval excludes 0; green: better, red: worse. " if results.others else "")
@@ -204,8 +205,8 @@ def compliance(results: Results, goals: dict[tuple[str, str], str]) -> str:
         cells = []
         for v in results.variants:
             row = rows.get((v, metric, scope))
-            cells.append('<td class="num">–</td>' if row is None else
-                         f'<td class="num">{estimate(number(value(row["mean"]), "share"), value(row["ci_low"]), value(row["ci_high"]), "share")}</td>')
+            shown = None if row is None else estimate(number(value(row["mean"]), "share"), value(row["ci_low"]), value(row["ci_high"]), "share")
+            cells.append('<td class="num">–</td>' if shown is None else f'<td class="num">{shown}</td>')
         what = "occupancy" if metric == "occupancy" else metric.replace("_", " ")
         body.append(f"<tr><td>{escape(scope)} {what} {escape(goals[(metric, scope)])}</td>{''.join(cells)}</tr>")
     return ("<h3>Target compliance</h3><div class=\"wide\"><table><thead><tr><th>target</th>" + head + "</tr></thead><tbody>"
@@ -215,8 +216,8 @@ def compliance(results: Results, goals: dict[tuple[str, str], str]) -> str:
 
 def facts(results: Results) -> str:
     """The run at a glance: what, how long, how often, with what."""
-    manifest, run = results.manifest, results.scenario["run"]
-    measured = f"{run['horizon']} after a warm-up of {run.get('warmup', '0min')}"
+    manifest = results.manifest
+    measured = f"{format_duration(results.horizon)} after a warm-up of {format_duration(results.warmup)}"
     if results.start is not None:
         begin = results.start + dt.timedelta(minutes=results.warmup)
         end = begin + dt.timedelta(minutes=results.horizon)
@@ -304,9 +305,9 @@ def _count(n: int, word: str) -> str:
 def page(results: Results, parts: dict[str, str]) -> str:
     """The whole page; `parts` holds the HTML of each figure section by id (absent: section left out)."""
     scenario = results.scenario
-    sources = "".join(f"<li>{code_spans(str(s))}</li>" for s in scenario.get("sources") or [])
+    sources = "".join(f"<li>{code_spans(str(s))}</li>" for s in scenario.sources)
     body = {
-        "scenario": (f"<p>{code_spans(scenario.get('description', '').strip() or 'No description.')}</p>"
+        "scenario": (f"<p>{code_spans(scenario.description.strip() or 'No description.')}</p>"
                      + (f"<h3>Sources</h3><ul>{sources}</ul>" if sources else "") + facts(results)),
         "findings": findings(results),
         **parts,
@@ -320,9 +321,9 @@ def page(results: Results, parts: dict[str, str]) -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>{escape(scenario['name'])} — coopsim report</title><link rel=\"icon\" href=\"data:,\">"
+        f"<title>{escape(scenario.name)} — coopsim report</title><link rel=\"icon\" href=\"data:,\">"
         f"<style>{STYLE}</style></head><body><main>"
-        f"<header><h1>{escape(scenario['name'])}</h1><p class=\"subtitle\">coopsim report: {_count(len(results.variants), 'variant')} × "
+        f"<header><h1>{escape(scenario.name)}</h1><p class=\"subtitle\">coopsim report: {_count(len(results.variants), 'variant')} × "
         f"{_count(results.manifest['replications'], 'replication')}"
         + (f", compared with {escape(results.baseline)}" if results.others else "") + "</p></header>"
         f"<nav>{nav}</nav>{content}"

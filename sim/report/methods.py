@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.report.terminal import precision_summary
 from sim.report.data import Results
+from sim.report.terminal import precision_summary
+from sim.scenario import schema
+from sim.scenario.units import DAY_NAMES, format_duration
+from sim.scenario.walk import nested
 
 Item = str | tuple[str, list["Item"]]
 Block = str | list[Item]
@@ -26,7 +29,7 @@ def readable(value: Any) -> str:
     """A YAML value on one line, as YAML's flow style writes it without quotes."""
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {readable(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "[" + ", ".join(readable(v) for v in value) + "]"
     if isinstance(value, float):
         return f"{value:g}"
@@ -39,6 +42,151 @@ def compact(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def days(indices: tuple[int, ...]) -> str:
+    """Weekdays as a scenario writes them: `mon-fri`, `sat,sun`, `mon`."""
+    runs: list[list[int]] = []
+    for day in sorted(indices):
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ",".join(DAY_NAMES[r[0]] if len(r) == 1 else f"{DAY_NAMES[r[0]]}-{DAY_NAMES[r[-1]]}" for r in runs)
+
+
+def clock(minutes: float) -> str:
+    """A time of day, `08:30`."""
+    return f"{int(minutes) // 60:02d}:{int(minutes) % 60:02d}"
+
+
+def rate(per_minute: float) -> str:
+    """A rate in the unit that reads best: per day, or per hour when large."""
+    per_day = per_minute * 1440
+    return f"{per_day:g}/d" if per_day < 10_000 else f"{per_minute * 60:g}/h"
+
+
+NUMBERS = ("shape", "weights")
+"""Parameters of distributions that are plain numbers; every other one is a duration."""
+
+
+def distribution(dist: schema.Distribution) -> str:
+    """A duration distribution in words: `lognormal (mean 25min, sd 15min)`."""
+    kind = next(iter(type(dist).model_fields))
+    params = getattr(dist, kind)
+    if isinstance(params, float):
+        return f"{format_duration(params)} (fixed)"
+    shown = []
+    for name in type(params).model_fields:
+        value = getattr(params, name)
+        if value is None:
+            continue
+        if name in NUMBERS:
+            shown.append(f"{name} {compact(value, 60)}")
+        elif isinstance(value, tuple):
+            shown.append(f"{name} {compact([format_duration(v) for v in value], 60)}")
+        else:
+            shown.append(f"{name} {format_duration(value)}")
+    return f"{kind} ({', '.join(shown)})"
+
+
+def _use(step: schema.UseStep, body: tuple[schema.Step, ...] | None, results: Results) -> Item:
+    text = f"holds one {step.use}"
+    notes = []
+    if step.name:
+        notes.append(f"its wait is reported as '{step.name}'")
+    notes.append(f"queue served by lowest {compact(step.priority)} first" if step.priority is not None
+                 else "queue served first come, first served")
+    if step.patience is not None:
+        notes.append(f"a patient still waiting after {distribution(step.patience)} leaves unseen")
+    if body is not None:
+        return f"{text} while ({'; '.join(notes)}):", steps(body, results)
+    assert step.for_ is not None
+    return f"{text} for {distribution(step.for_)} ({'; '.join(notes)})"
+
+
+def _book(step: schema.BookStep) -> str:
+    parts = [f"books {step.book}: the earliest slot allowed"]
+    if step.lead is not None:
+        parts.append(f"no earlier than {distribution(step.lead)} after the request")
+    if step.urgent is not None:
+        parts.append(f"{step.urgent.p:.0%} of requests are urgent and get a slot within {format_duration(step.urgent.within)}")
+    parts.append(f"then uses it for {distribution(step.for_) if step.for_ is not None else 'one slot'}")
+    if step.patience is not None:
+        parts.append(f"a request offered a slot later than {distribution(step.patience)} goes elsewhere")
+    if step.name:
+        parts.append(f"the access delay (request to appointment) is reported as '{step.name}'")
+    return "; ".join(parts)
+
+
+def _branch(step: schema.BranchStep, results: Results) -> Item:
+    items: list[Item] = []
+    for option, (_, body) in zip(step.branch, nested((), step)):
+        if isinstance(option, schema.OtherwiseOption):
+            head = "otherwise"
+        else:
+            when = " and ".join(f"{k} in {compact(v, 60)}" for k, v in (option.when or {}).items())
+            head = " ".join(filter(None, [f"if {when}" if when else "", f"with probability {option.p:g}" if option.p is not None else ""]))
+        items.append((f"{head}:", steps(body, results)) if body else f"{head}: leaves (discharged)")
+    return "one of (a single uniform draw of the patient's own stream picks the option):", items
+
+
+def steps(pathway: tuple[schema.Step, ...], results: Results) -> list[Item]:
+    """A pathway's steps in words, nested steps as sub-items."""
+    items: list[Item] = []
+    for step in pathway:
+        match step:
+            case schema.UseStep():
+                items.append(_use(step, step.during, results))
+            case schema.DelayStep():
+                items.append(f"spends {distribution(step.delay)} with no resource held")
+            case schema.BookStep():
+                items.append(_book(step))
+            case schema.BranchStep():
+                items.append(_branch(step, results))
+            case schema.GotoStep():
+                items.append(f"continues with pathway {step.goto}")
+            case schema.TransferStep():
+                items.append(f"is transferred to {results.site_name(step.transfer)}, taking the transport time")
+    return items
+
+
+def _resource(role: str, spec: schema.Resource) -> str:
+    if isinstance(spec, schema.CalendarResource):
+        cal = spec.calendar
+        hours = ", ".join(f"{days(w.days)} {clock(w.start)}–{clock(w.end)}" for w in cal.open)
+        scanners = f"{cal.scanners} {'scanner' if cal.scanners == 1 else 'scanners'}"
+        return f"{role}: booked by appointment, slots of {format_duration(cal.slot)}, {scanners}, open {hours}"
+    windows = "; ".join(f"{w.capacity} on {days(w.days)} {clock(w.from_)}–{clock(w.to)}" for w in spec.schedule)
+    return f"{role}: {spec.capacity}" + (f" ({windows}, {spec.capacity} otherwise)" if windows else "")
+
+
+def _site(site: str, spec: schema.Site) -> Item:
+    where = f", at {spec.location[0]:g}° N {spec.location[1]:g}° E" if spec.location else ""
+    head = f"{spec.name or site} ({site}; {SECTOR[spec.sector]}{where})"
+    resources = [_resource(role, r) for role, r in spec.resources.items()]
+    return head, resources or ["no resources of its own"]
+
+
+def _arrival(arrival: schema.Arrival, results: Results) -> Item:
+    if arrival.series is not None:
+        series = arrival.series
+        source = f"from {series.file}" if series.file else f"over {len(series.per_day)} days"
+        shown = f"daily rates {source} × {series.scale:g}"
+    else:
+        assert arrival.rate is not None
+        shown = f"{rate(arrival.rate)} on average over a week"
+    shape = [name for key, name in (("hourly", "hour of day"), ("weekly", "day of the week")) if getattr(arrival, key) is not None]
+    parts = [f"{arrival.name} at {results.site_name(arrival.at)}: {shown}"
+             + (f", shaped by {' and '.join(shape)} (weights normalised to mean 1)" if shape else "")]
+    if arrival.curve:
+        curve = [[format_duration(t), factor] for t, factor in arrival.curve]
+        parts.append(f"multiplied by the piecewise-linear curve {compact(curve)} (time from the start of the warm-up)")
+    attributes = [f"{name} {categorical(spec)}" for name, spec in arrival.attributes.items()]
+    if attributes:
+        parts.append("attributes drawn at arrival: " + "; ".join(attributes))
+    parts.append(f"follows pathway {arrival.pathway}")
+    return "; ".join(parts)
+
+
 def categorical(spec: Any) -> str:
     """An attribute's values: `1 (30%), 2 (70%)`, or its constant value."""
     if not isinstance(spec, dict):
@@ -46,122 +194,19 @@ def categorical(spec: Any) -> str:
     return ", ".join(f"{value} ({100 * p:.3g}%)" for value, p in spec.items())
 
 
-def distribution(spec: Any) -> str:
-    """A duration distribution in words: `lognormal (mean 25min, sd 15min)`."""
-    if not isinstance(spec, dict):
-        return f"{spec} (fixed)"
-    kind, params = next(iter(spec.items()))
-    if not isinstance(params, dict):
-        return f"{params} ({kind})"
-    return f"{kind} ({', '.join(f'{k} {compact(v, 60)}' for k, v in params.items())})"
+MEANINGS = {
+    "overflow": "patients go to a partner site when the home resource is saturated",
+    "route": "patients choose a site at arrival",
+    "share_staff": "capacity of a role moves from one site to another during sessions",
+    "share_calendar": "partner sites book on one shared calendar",
+}
+"""What each kind of cooperation rule does, in a few words."""
 
 
-def _use(step: dict[str, Any], results: Results) -> Item:
-    text = f"holds one {step['use']}"
-    notes = []
-    if step.get("name"):
-        notes.append(f"its wait is reported as '{step['name']}'")
-    priority = step.get("priority")
-    notes.append(f"queue served by lowest {priority} first" if priority is not None else "queue served first come, first served")
-    if step.get("patience"):
-        notes.append(f"a patient still waiting after {distribution(step['patience'])} leaves unseen")
-    if "during" in step:
-        return f"{text} while ({'; '.join(notes)}):", steps(step["during"], results)
-    return f"{text} for {distribution(step.get('for', '0min'))} ({'; '.join(notes)})"
-
-
-def _book(step: dict[str, Any]) -> str:
-    parts = [f"books {step['book']}: the earliest slot allowed"]
-    if step.get("lead"):
-        parts.append(f"no earlier than {distribution(step['lead'])} after the request")
-    if step.get("urgent"):
-        parts.append(f"{step['urgent']['p']:.0%} of requests are urgent and get a slot within {step['urgent']['within']}")
-    parts.append(f"then uses it for {distribution(step['for']) if step.get('for') else 'one slot'}")
-    if step.get("name"):
-        parts.append(f"the access delay (request to appointment) is reported as '{step['name']}'")
-    return "; ".join(parts)
-
-
-def _branch(options: list[dict[str, Any]], results: Results) -> Item:
-    items: list[Item] = []
-    for option in options:
-        if "otherwise" in option:
-            head, body = "otherwise", option["otherwise"]
-        else:
-            when = " and ".join(f"{k} in {compact(v, 60)}" for k, v in (option.get("when") or {}).items())
-            head = " ".join(filter(None, [f"if {when}" if when else "", f"with probability {option['p']:g}" if "p" in option else ""]))
-            body = option.get("steps", [])
-        items.append((f"{head}:", steps(body, results)) if body else f"{head}: leaves (discharged)")
-    return "one of (a single uniform draw of the patient's own stream picks the option):", items
-
-
-def steps(pathway: list[dict[str, Any]], results: Results) -> list[Item]:
-    """A pathway's steps in words, nested steps as sub-items."""
-    items: list[Item] = []
-    for step in pathway:
-        if "use" in step:
-            items.append(_use(step, results))
-        elif "delay" in step:
-            items.append(f"spends {distribution(step['delay'])} with no resource held")
-        elif "book" in step:
-            items.append(_book(step))
-        elif "branch" in step:
-            items.append(_branch(step["branch"], results))
-        elif "goto" in step:
-            items.append(f"continues with pathway {step['goto']}")
-        elif "transfer" in step:
-            items.append(f"is transferred to {results.site_name(step['transfer'])}, taking the transport time")
-    return items
-
-
-def _resource(role: str, spec: Any) -> str:
-    if isinstance(spec, int):
-        return f"{role}: {spec}"
-    if "calendar" in spec:
-        cal = spec["calendar"]
-        hours = ", ".join(f"{days} {span}" for days, span in cal["open"].items())
-        scanners = cal.get("scanners", 1)
-        return f"{role}: booked by appointment, slots of {cal['slot']}, {scanners} {'scanner' if scanners == 1 else 'scanners'}, open {hours}"
-    windows = "; ".join(f"{w['capacity']} on {w['days']} {w['from']}–{w['to']}" for w in spec.get("schedule", []))
-    return f"{role}: {spec.get('capacity', 0)}" + (f" ({windows}, {spec.get('capacity', 0)} otherwise)" if windows else "")
-
-
-def _site(site: str, spec: dict[str, Any]) -> Item:
-    where = f", at {spec['location'][0]:g}° N {spec['location'][1]:g}° E" if spec.get("location") else ""
-    head = f"{spec.get('name') or site} ({site}; {SECTOR.get(spec.get('sector', 'public'), spec.get('sector'))}{where})"
-    resources = [_resource(role, r) for role, r in (spec.get("resources") or {}).items()]
-    return head, resources or ["no resources of its own"]
-
-
-def _arrival(arrival: dict[str, Any], results: Results) -> Item:
-    if arrival.get("series"):
-        series = arrival["series"]
-        source = f"from {series['file']}" if series.get("file") else f"over {len(series.get('per_day', []))} days"
-        rate = f"daily rates {source} × {series.get('scale', 1):g}"
-    else:
-        rate = f"{arrival['rate']} on average over a week"
-    shape = [name for key, name in (("hourly", "hour of day"), ("weekly", "day of the week")) if arrival.get(key)]
-    parts = [f"{arrival['name']} at {results.site_name(arrival['at'])}: {rate}"
-             + (f", shaped by {' and '.join(shape)} (weights normalised to mean 1)" if shape else "")]
-    if arrival.get("curve"):
-        parts.append(f"multiplied by the piecewise-linear curve {compact(arrival['curve'])} (time from the start of the warm-up)")
-    attributes = [f"{name} {categorical(spec)}" for name, spec in (arrival.get("attributes") or {}).items()]
-    if attributes:
-        parts.append("attributes drawn at arrival: " + "; ".join(attributes))
-    parts.append(f"follows pathway {arrival['pathway']}")
-    return "; ".join(parts)
-
-
-def _rule(rule: dict[str, Any]) -> str:
-    kind, spec = next(iter(rule.items()))
-    details = ", ".join(f"{k}: {compact(v, 80)}" for k, v in spec.items())
-    meaning = {
-        "overflow": "patients go to a partner site when the home resource is saturated",
-        "route": "patients choose a site at arrival",
-        "share_staff": "capacity of a role moves from one site to another during sessions",
-        "share_calendar": "partner sites book on one shared calendar",
-    }.get(kind, "")
-    return f"{kind} ({meaning}): {details}"
+def _rule(rule: schema.Rule, document: dict[str, Any]) -> str:
+    kind = next(iter(type(rule).model_fields))
+    details = ", ".join(f"{k}: {compact(v, 80)}" for k, v in document[kind].items())
+    return f"{kind} ({MEANINGS[kind]}): {details}"
 
 
 def _segment(item: Any, index: int) -> str:
@@ -186,32 +231,40 @@ def changes(base: Any, other: Any, path: str = "") -> list[str]:
     return [f"{path}: {before} → {compact(other, 300) if other is not None else '(removed)'}"]
 
 
+def _target(target: schema.Target) -> str:
+    if isinstance(target, schema.WaitTarget):
+        return f"{target.wait} within {format_duration(target.within)} (share of patients)"
+    return f"{target.occupancy} occupancy below {target.below:.0%} (share of time)"
+
+
 def model_logic(results: Results) -> list[Block]:
     """Sites, resources, arrivals, pathways, cooperation and targets of the baseline, then the variants."""
-    scenario = results.scenario
+    scenario, document = results.scenario, results.documents[results.baseline]
     blocks: list[Block] = [
         ("Patients are individual entities. Each arrival stream creates patients at a site; each patient draws its "
          "attributes at arrival and follows its pathway step by step, waiting in a queue when the resource it needs is "
          "busy. Resources are named by role and resolved at the patient's current site."),
         "Sites and their resources (capacities in force; a schedule changes the capacity during its windows):",
-        [_site(site, spec) for site, spec in scenario["sites"].items()],
+        [_site(site, spec) for site, spec in scenario.sites.items()],
         "Pathways:",
-        [(f"{name}: the patient", steps(pathway, results)) for name, pathway in scenario["pathways"].items()],
+        [(f"{name}: the patient", steps(pathway, results)) for name, pathway in scenario.pathways.items()],
     ]
-    rules = scenario.get("cooperation") or []
-    blocks += ["Cooperation rules in force in the baseline:", [_rule(r) for r in rules]] if rules else ["No cooperation rule is in force in the baseline."]
-    transport = scenario.get("transport") or {}
-    if transport or len(scenario["sites"]) > 1:
-        blocks.append(f"Transport between sites: great-circle distance × detour {transport.get('detour', 1.3):g} at "
-                      f"{transport.get('speed', '50km/h')}, plus a handover of {transport.get('handover', '0min')}"
-                      + (f"; explicit times {compact(transport['times'])}" if transport.get("times") else "") + ".")
-    targets = [f"{t['wait']} within {t['within']} (share of patients)" if "wait" in t else f"{t['occupancy']} occupancy below {t['below']:.0%} (share of time)"
-               for t in scenario.get("targets") or []]
-    if targets:
-        blocks += ["Targets:", targets]
+    if scenario.cooperation:
+        rules = [_rule(rule, raw) for rule, raw in zip(scenario.cooperation, document.get("cooperation") or [])]
+        blocks += ["Cooperation rules in force in the baseline:", rules]
+    else:
+        blocks.append("No cooperation rule is in force in the baseline.")
+    transport = scenario.transport
+    if len(scenario.sites) > 1:
+        times = ", ".join(f"{pair}: {format_duration(minutes)}" for pair, minutes in transport.times.items())
+        blocks.append(f"Transport between sites: great-circle distance × detour {transport.detour:g} at "
+                      f"{transport.speed * 60:g}km/h, plus a handover of {format_duration(transport.handover)}"
+                      + (f"; explicit times {times}" if times else "") + ".")
+    if scenario.targets:
+        blocks += ["Targets:", [_target(t) for t in scenario.targets]]
     variants = []
     for v in results.others:
-        diff = changes(scenario, results.scenarios[v])
+        diff = changes(document, results.documents[v])
         variants.append((f"{v}: differs from {results.baseline} in", diff) if diff else f"{v}: identical to {results.baseline}")
     if variants:
         blocks += [f"Variants (scenario logic), each compared with {results.baseline}:", variants]
@@ -226,19 +279,21 @@ def inputs(results: Results) -> list[Block]:
          "the curve, and arrival times are drawn exactly by inverting the integrated rate (no thinning). Service and "
          "delay durations follow the distributions stated with each step; lognormal and gamma are given by the mean and "
          "standard deviation of the duration itself, normal is truncated at 0."),
-        [_arrival(a, results) for a in scenario["arrivals"]],
+        [_arrival(a, results) for a in scenario.arrivals],
     ]
-    sources = scenario.get("sources") or []
-    blocks += ["Sources and assumptions, as stated in the scenario:", list(sources)] if sources else ["The scenario states no sources."]
+    if scenario.sources:
+        blocks += ["Sources and assumptions, as stated in the scenario:", list(scenario.sources)]
+    else:
+        blocks.append("The scenario states no sources.")
     return blocks
 
 
 def experimentation(results: Results) -> list[Block]:
     """Warm-up, run length, replications, estimation and the replication advice."""
-    manifest, run = results.manifest, results.scenario["run"]
+    manifest = results.manifest
     blocks: list[Block] = [
-        (f"Each replication starts empty, simulates a warm-up of {run.get('warmup', '0min')} that is excluded from every "
-         f"statistic, then a measured period of {run['horizon']}. A patient counts if it arrives after the warm-up; "
+        (f"Each replication starts empty, simulates a warm-up of {format_duration(results.warmup)} that is excluded from every "
+         f"statistic, then a measured period of {format_duration(results.horizon)}. A patient counts if it arrives after the warm-up; "
          "time-weighted measures (occupancy, queues) integrate from the end of the warm-up. A wait counts when it ended "
          "(served or left unseen) before the end of the run; patients still inside at the end are counted as such."),
         (f"{manifest['replications']} independent replications of each of the {len(results.variants)} variants, root seed "
@@ -294,7 +349,7 @@ def implementation(results: Results) -> list[Block]:
 
 def sections(results: Results) -> list[Section]:
     """The methods, in STRESS-DES order."""
-    description = results.scenario.get("description", "").strip()
+    description = results.scenario.description.strip()
     outputs = dict.fromkeys(line.key[0].replace("_", " ") for line in results.lines)
     return [
         ("Objectives and outputs", [

@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.results.folder import NotAResultsFolder, read_manifest, read_rows
+from sim.results.reader import read_manifest, read_rows
 
-__all__ = ["NotAResultsFolder", "build_table", "load_results", "print_advice", "print_flows", "print_table"]
+__all__ = ["build_table", "load_results", "print_advice", "print_flows", "print_table"]
 
 LOWER_IS_BETTER = {"wait", "access_delay", "time_in_system", "occupancy", "utilisation", "queue", "transfers", "patients"}
 """Metrics where a decrease is an improvement (except the stats listed in HIGHER_STATS)."""
@@ -108,7 +108,8 @@ def build_table(folder: Path) -> Table:
         row = base.get(line.key)
         if row is None:
             continue
-        cells = [escape(f"{line.label} ({line.unit})"), f"{fmt(_number(row['mean']))} [{fmt(_number(row['ci_low']))}, {fmt(_number(row['ci_high']))}]"]
+        low, high = fmt(_number(row["ci_low"])), fmt(_number(row["ci_high"]))
+        cells = [escape(f"{line.label} ({line.unit})"), f"{fmt(_number(row['mean']))} [{low}, {high}]"]
         for v in variants:
             d = diffs.get((v, *line.key))
             if d is None or d["diff_mean"] == "":

@@ -17,10 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.report.terminal import NotAResultsFolder
 from sim.report.data import load
 from sim.report.events import read_events
-from sim.scenario.units import parse_duration
+from sim.results import NotAResultsFolder
 
 COLUMNS = ["entity_id", "event_type", "event", "time", "resource_id", "run_number", "pathway",
            "variant", "stream", "patient", "site", "resource", "coopsim_event"]
@@ -99,7 +98,7 @@ def vidigi_log(folder: Path) -> pd.DataFrame:
     log.loc[unnamed, "step"] = starts[~starts.index.duplicated(keep="last")].reindex(keys).to_numpy()
     gone = log.loc[log["event"].isin(["depart", "leave"]), "entity_id"]
     inside = log[(log["event"] == "arrival") & ~log["entity_id"].isin(gone)].copy()
-    ends = {v: parse_duration(s["run"].get("warmup", "0min")) + parse_duration(s["run"]["horizon"]) for v, s in results.scenarios.items()}
+    ends = {v: s.run.warmup + s.run.horizon for v, s in results.scenarios.items()}
     inside = inside.assign(event="end_of_run", time=inside["variant"].map(ends), step="")
     log = pd.concat([log, inside], ignore_index=True).sort_values(["variant", "replication", "time"], kind="stable", ignore_index=True)
     fixed = log["event"].map(NAMES)

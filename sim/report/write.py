@@ -17,7 +17,7 @@ from matplotlib import rc_context
 
 from sim.report import events, figures, flows, html
 from sim.report.data import Results, load
-from sim.results.folder import NotAResultsFolder
+from sim.results.reader import NotAResultsFolder
 
 FIGURES = "figures"
 """The folder of the report's figures, inside the results folder."""

@@ -336,8 +336,9 @@ def _baseline(data: dict[str, Any], variants: list[Variant], context: _Context) 
         if matching or not names:
             return matching[0] if matching else str(baseline)
         return str(baseline)  # the baseline variant itself failed validation, already reported
-    hint = difflib.get_close_matches(str(baseline), [str(k) for k in declared] if isinstance(declared, dict) else [], n=1)
-    expected = f"did you mean '{hint[0]}'?" if hint else "expected one of the variants: " + ", ".join(map(str, declared) if isinstance(declared, dict) else [])
+    names = [str(k) for k in declared] if isinstance(declared, dict) else []
+    hint = difflib.get_close_matches(str(baseline), names, n=1)
+    expected = f"did you mean '{hint[0]}'?" if hint else "expected one of the variants: " + ", ".join(names)
     context.add(data.where("baseline"), "baseline", f"'{baseline}' is not a variant ({expected})", None)
     return str(baseline)
 
@@ -424,9 +425,7 @@ def describe(error: dict[str, Any], data: Any) -> str:
 def _parent(data: Any, loc: tuple[Any, ...]) -> Any:
     node = data
     for element in loc[:-1]:
-        if isinstance(node, dict) and element in node:
-            node = node[element]
-        elif isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node):
+        if isinstance(node, dict) and element in node or isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node):
             node = node[element]
     return node
 

@@ -8,8 +8,8 @@ reference cannot drift from the schema. Regenerate the shipped copy with
 
 from __future__ import annotations
 
-import datetime
 import ast
+import datetime
 import inspect
 import json
 import re

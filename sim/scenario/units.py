@@ -27,7 +27,7 @@ class UnitError(ValueError):
 
 
 def _text(value: object, what: str, example: str, fix: str = "add a unit") -> str:
-    if isinstance(value, bool) or isinstance(value, (int, float)):
+    if isinstance(value, (bool, int, float)):
         raise UnitError(f"a bare number is not a {what}: {fix} (e.g. {example})")
     if not isinstance(value, str):
         raise UnitError(f"expected a {what} as text (e.g. {example}), got {type(value).__name__}")

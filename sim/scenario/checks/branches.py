@@ -12,7 +12,6 @@ from sim.scenario.checks.attributes import matches, profiles, show, tested_value
 from sim.scenario.checks.common import TOLERANCE, Finding
 from sim.scenario.reach import Reach
 
-
 MAX_PROFILES = 10_000
 """Attribute-value combinations checked per branch at most (beyond, the rest is not checked)."""
 

@@ -15,7 +15,6 @@ from sim.scenario import schema, units
 from sim.scenario.transport import transport_minutes
 from sim.scenario.walk import Loc, split_ref
 
-
 Finding = tuple[Loc, str]
 
 

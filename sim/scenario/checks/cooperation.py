@@ -9,8 +9,22 @@ from typing import Any
 
 from sim.scenario import schema
 from sim.scenario.checks.attributes import show, values_of
-from sim.scenario.checks.common import (TOLERANCE, Finding, attributes_of, capacity_in_force, clock, has_time, held_resource,
-                                        no_time, overlaps, role_at, roles_of, site_role, unknown, week_intervals)
+from sim.scenario.checks.common import (
+    TOLERANCE,
+    Finding,
+    attributes_of,
+    capacity_in_force,
+    clock,
+    has_time,
+    held_resource,
+    no_time,
+    overlaps,
+    role_at,
+    roles_of,
+    site_role,
+    unknown,
+    week_intervals,
+)
 from sim.scenario.reach import Reach
 from sim.scenario.walk import Loc, split_ref
 

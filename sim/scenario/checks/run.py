@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Iterator
 
 from sim.scenario import schema, units
-from sim.scenario.checks.common import TOLERANCE, Finding, days_text, clock, overlaps, unknown, week_intervals
+from sim.scenario.checks.common import TOLERANCE, Finding, clock, days_text, overlaps, unknown, week_intervals
 from sim.scenario.reach import Reach
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sim.scenario import schema
 from sim.scenario.checks.attributes import same_value, show, values_of, values_taken
-from sim.scenario.checks.common import KIND, Finding, attributes_of, held_resource, kind_problem, has_time, no_time, roles_of, site_role, unknown
+from sim.scenario.checks.common import KIND, Finding, attributes_of, has_time, held_resource, kind_problem, no_time, roles_of, site_role, unknown
 from sim.scenario.reach import Reach, reach
 from sim.scenario.walk import split_ref
 

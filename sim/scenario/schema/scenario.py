@@ -11,11 +11,11 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario.limits import MAX_REPLICATIONS
 from sim.scenario.schema.arrivals import Arrival
 from sim.scenario.schema.cooperation import Rule
 from sim.scenario.schema.sites import Site, Transport
 from sim.scenario.schema.steps import BranchOption, OtherwiseOption, Step, UseStep
-from sim.scenario.limits import MAX_REPLICATIONS
 from sim.scenario.schema.types import Duration, Ident, Probability, RoleRef, Strict, VariantName, tagged
 
 
