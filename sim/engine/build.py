@@ -8,21 +8,21 @@ Nothing here runs the simulation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from simpy.core import Environment
 
-from sim.cooperation import Cooperation, OverflowPolicy, RoutePolicy, SiteView
+from sim.cooperation import Cooperation, RoutePolicy, SiteView
 from sim.engine import steps as st
 from sim.engine import streams
 from sim.engine.arrivals import rate_profile
 from sim.engine.calendar import Calendar
 from sim.engine.compile import Compiler, Slots, draw_keys, reachable_pathways
 from sim.engine.events import NORMAL, Wakeup
+from sim.engine.model import Model
 from sim.engine.patients import ArrivalDriver, AttributeSpec, DrawKey, StreamDraws
-from sim.engine.records import BookingRecord, EventLog, StateLog, StreamRecord, TransferRecord
+from sim.engine.records import EventLog, StateLog, StreamRecord, TransferRecord
 from sim.engine.resources import Resource, Timeline, capacity_at, opening_windows, schedule_windows, timeline
 from sim.scenario import schema
 from sim.scenario.transport import transport_minutes
@@ -54,32 +54,6 @@ class CapacityDriver(Wakeup):
         self.resource.set_capacity(self.env.now, self.changes[self._k][1])
         self._k += 1
         self._schedule()
-
-
-@dataclass
-class Model:
-    """One replication, ready to run: the environment and everything that records."""
-
-    env: Environment
-    ctx: st.Context
-    scenario: schema.Scenario
-    sites: list[str]
-    streams: list[str]
-    resources: dict[str, Resource]
-    calendars: dict[str, Calendar]
-    waits: dict[tuple[str, int], st.WaitRecord]
-    """Waits by step name and site index."""
-    bookings: dict[str, BookingRecord]
-    transfers: dict[tuple[int, int], TransferRecord]
-    warmup: float
-    end: float
-    drivers: list[Any] = field(default_factory=list)
-    cooperation: Cooperation = field(default_factory=Cooperation)
-    overflows: dict[tuple[int, str], list[OverflowPolicy]] = field(default_factory=dict)
-    attributes: list[str] = field(default_factory=list)
-    """Every attribute name of every stream: a patient's attribute tuple follows this order."""
-    hourly_waits: bool = False
-    """Whether named waits keep their hourly sums and counts (for `coopsim warmup`)."""
 
 
 def week_offset(scenario: schema.Scenario) -> float:

@@ -8,18 +8,16 @@ the same in every variant (common random numbers).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.engine import steps as st
 from sim.engine.distributions import sampler
+from sim.engine.model import Model
 from sim.engine.patients import DrawKey
 from sim.engine.records import BookingRecord, WaitRecord
 from sim.engine.resources import Resource
 from sim.scenario import schema
 from sim.scenario.walk import Loc, goto_targets, nested, role_of, split_ref, step_key, walk
-
-if TYPE_CHECKING:
-    from sim.engine.build import Model
 
 Slots = dict[tuple[str, str], list[int]]
 """The slot of each random quantity (step key, purpose) in each stream's draws (-1: none)."""

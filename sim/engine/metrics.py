@@ -12,8 +12,9 @@ from collections import Counter
 import numpy as np
 
 from sim.engine import stats
-from sim.engine.build import Model, target_matches
+from sim.engine.build import target_matches
 from sim.engine.events import pending
+from sim.engine.model import Model
 from sim.engine.patients import Patient
 from sim.engine.stats import Row
 from sim.scenario import schema

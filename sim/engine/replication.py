@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.engine import metrics, stats
-from sim.engine.build import Model, build
+from sim.engine.build import build
 from sim.engine.events import scheduled
+from sim.engine.model import Model
 from sim.engine.patients import ArrivalDriver
 from sim.engine.records import EVENT_KINDS
 from sim.engine.stats import HourlyOccupancy, Row

@@ -13,6 +13,8 @@ import pytest
 from sim.bench import reference, runner
 from sim.bench.runner import BenchReport, Run
 
+pytestmark = pytest.mark.bench
+
 SIZE = 2_000
 
 

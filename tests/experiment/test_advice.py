@@ -1,0 +1,112 @@
+"""Replication and warm-up advice against their definitions, recomputed here independently:
+the replications needed (Hoad, Robinson & Davies 2010, eq. 1), their replications algorithm
+with look-ahead, the absolute precision for means near 0, and MSER-5 (White 1997)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.experiment.advice import ABSOLUTE_TOLERANCE, advise, mser5, precise, solution
+from sim.experiment.intervals import replications_needed
+from tests.paths import RESULTS
+
+pytestmark = pytest.mark.unit
+
+RNG = np.random.default_rng(20261122)
+
+
+def half_width(x: np.ndarray) -> float:
+    """95 % Student-t half-width of the mean, from scipy's own interval."""
+    low, high = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+    return (high - low) / 2
+
+
+def first_confirmed(x: np.ndarray, precision: float, k: int = 5, tolerance: float = 0.0) -> int | None:
+    """The replications algorithm as the paper states it: the first n ≥ 3 whose precision holds
+    for every m from n to n + k (k replications of look-ahead, fewer than 100 here)."""
+    ok = [None, None, None] + [half_width(x[:m]) <= max(precision * abs(x[:m].mean()), tolerance) for m in range(3, len(x) + 1)]
+    for n in range(3, len(x) - k + 1):
+        if all(ok[m] for m in range(n, n + k + 1)):
+            return n
+    return None
+
+
+@pytest.mark.parametrize("cv", [0.05, 0.2, 0.6])
+def test_replications_needed_is_the_smallest_n_whose_half_width_is_under_the_precision(cv: float) -> None:
+    """n = min{n : t(n−1) s / √n ≤ p |x̄|}, with the sample's mean and sd held fixed."""
+    x = RNG.normal(100.0, 100.0 * cv, size=12)
+    n = replications_needed(x, 0.05)
+    mean, sd = abs(x.mean()), x.std(ddof=1)
+
+    def hw(m: int) -> float:
+        return stats.t.ppf(0.975, m - 1) * sd / np.sqrt(m)
+
+    assert hw(n) <= 0.05 * mean
+    assert n == 2 or hw(n - 1) > 0.05 * mean
+
+
+def test_a_mean_near_zero_is_precise_under_the_absolute_tolerance_of_its_unit() -> None:
+    """A rare wait, 0 in most replications: hopeless in relative terms, precise to a minute."""
+    x = np.array([0, 0, 0, 1.5, 0, 0, 0.2, 0, 0, 2.0, 0, 0, 0, 0, 0.5, 0, 0, 0, 0, 0.1])
+    assert 0.5 * x.mean() < half_width(x) < 1.0
+    assert not precise(x, 0.10)
+    assert precise(x, 0.10, ABSOLUTE_TOLERANCE["min"])
+    assert replications_needed(x, 0.10) > 20 and replications_needed(x, 0.10, ABSOLUTE_TOLERANCE["min"]) <= 20
+    assert replications_needed(np.zeros(5), 0.10) is None and replications_needed([0.0, 0.0, 0.1], 0.1, 1.0) == 2
+
+    advice = advise({"v": {("wait", "rare", "mean", "min"): list(x), ("wait", "rare", "max", "min"): list(x)}}, 0.10)
+    (only,) = advice  # the max is not a key mean
+    assert only.precise and only.tolerance == 1.0 and only.half_width == pytest.approx(half_width(x))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_replications_algorithm_matches_its_definition(seed: int) -> None:
+    """Noisy values with an outlier that the look-ahead must catch."""
+    x = np.random.default_rng(seed).lognormal(3.0, 0.3, size=40)
+    x[7] *= 4
+    for precision in (0.05, 0.10, 0.20):
+        assert solution(x, precision) == first_confirmed(x, precision)
+        assert solution(x, precision, tolerance=2.0) == first_confirmed(x, precision, tolerance=2.0)
+
+
+def test_replications_algorithm_waits_for_the_look_ahead() -> None:
+    """Precise from 3 values on, but 8 values are needed to confirm it (3 + 5 of look-ahead)."""
+    x = np.array([10.0, 10.1, 9.9, 10.0, 10.05, 9.95, 10.0, 10.0])
+    assert solution(x[:7], 0.05) is None
+    assert solution(x, 0.05) == 3
+
+
+def mser_by_definition(series: np.ndarray, batch: int = 5) -> int:
+    """argmin over d ≤ m/2 of Σ_{i>d} (Y_i − Ȳ_d)² / (m − d)² on batch means Y (White 1997)."""
+    m = len(series) // batch
+    y = series[: m * batch].reshape(m, batch).mean(axis=1)
+    values = [np.var(y[d:]) * (m - d) / (m - d) ** 2 for d in range(m // 2 + 1)]
+    return int(np.argmin(values)) * batch
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mser5_truncates_an_initial_transient(seed: int) -> None:
+    """A series that starts 40 observations high: MSER-5 cuts near the end of the transient and
+    agrees with the definition."""
+    rng = np.random.default_rng(seed)
+    series = np.concatenate([np.linspace(30.0, 10.0, 40), np.full(260, 10.0)]) + rng.normal(0.0, 1.0, 300)
+    d = mser5(series)
+    assert d == mser_by_definition(series)
+    assert 20 <= d <= 60
+    assert mser5(rng.normal(10.0, 1.0, 300)) <= 30  # no transient: little or nothing cut
+
+
+def test_compare_prints_the_advice_stored_with_the_results(capsys: pytest.CaptureFixture[str]) -> None:
+    """`coopsim compare` on a committed results folder ends with the replication advice, whose
+    counts agree with the manifest."""
+    import json
+
+    from sim.cli import main
+
+    folder = RESULTS / "tourcoing_mri_gie"
+    assert main(["compare", str(folder)]) == 0
+    advice = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["replication_advice"]
+    precise_count = sum(a["precise"] for a in advice["metrics"])
+    assert f"{precise_count} of {len(advice['metrics'])} key means" in capsys.readouterr().out

@@ -1,0 +1,1 @@
+"""Tests of coopsim (see tests/conftest.py for the tiers)."""
