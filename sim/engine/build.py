@@ -14,16 +14,17 @@ import numpy as np
 from simpy.core import Environment
 
 from sim.cooperation import Cooperation, RoutePolicy, SiteView
-from sim.engine import steps as st
 from sim.engine import streams
 from sim.engine.arrivals import rate_profile
 from sim.engine.calendar import Calendar
 from sim.engine.compile import Compiler, Slots, draw_keys, reachable_pathways
+from sim.engine.context import Context
 from sim.engine.events import NORMAL, Wakeup
 from sim.engine.model import Model
 from sim.engine.patients import ArrivalDriver, AttributeSpec, DrawKey, StreamDraws
 from sim.engine.records import EventLog, StateLog, StreamRecord, TransferRecord
 from sim.engine.resources import Resource, Timeline, capacity_at, opening_windows, schedule_windows, timeline
+from sim.engine.steps import Exit
 from sim.scenario import schema
 from sim.scenario.transport import transport_minutes
 from sim.scenario.walk import split_ref
@@ -115,7 +116,7 @@ def build(scenario: schema.Scenario, replication: int, seed: int, events: bool =
     draws = [StreamDraws(seed, replication, a.name, keys, attribute_specs(a, names)) for a, keys in zip(scenario.arrivals, stream_keys)]
     transfers: dict[tuple[int, int], TransferRecord] = {}
     transport = [[transport_minutes(scenario, a, b) for b in sites] for a in sites]
-    ctx = st.Context(env, draws, [StreamRecord() for _ in stream_names], end, transport, transfers)
+    ctx = Context(env, draws, [StreamRecord() for _ in stream_names], end, transport, transfers)
     if events:
         ctx.log = EventLog()
     model = Model(env, ctx, scenario, sites, stream_names, {}, {}, {}, {}, transfers, warmup, end, cooperation=cooperation,
@@ -143,7 +144,7 @@ def build(scenario: schema.Scenario, replication: int, seed: int, events: bool =
     view = SiteView(scenario, sites, model.resources)
     model.overflows = cooperation.overflow_policies(view, stream_names)
     routes = cooperation.route_policies(view, scenario)
-    exit_node = st.Exit(ctx)
+    exit_node = Exit(ctx)
     compiler = Compiler(model, slots, exit_node)
     for s, arrival in enumerate(scenario.arrivals):
         first = compiler.pathway(arrival.pathway)
@@ -160,7 +161,7 @@ ROUTE_DRAW = DrawKey("route", "choice", None)
 """The uniform number a `route` by weights draws for each patient."""
 
 
-def _router(policy: RoutePolicy, ctx: st.Context, slot: list[int] | None) -> Callable[[Any], int]:
+def _router(policy: RoutePolicy, ctx: Context, slot: list[int] | None) -> Callable[[Any], int]:
     """The care-site choice of a route policy, fed with the patient's own number when it draws."""
     if policy.draws and slot is not None:
         return lambda patient: policy.choose(ctx.number(patient, slot[patient.stream]))

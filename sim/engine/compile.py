@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.engine import steps as st
+from sim.engine.acquire import Release, UseDuring, UseFor
 from sim.engine.distributions import sampler
 from sim.engine.model import Model
+from sim.engine.node import Node
 from sim.engine.patients import DrawKey
 from sim.engine.records import BookingRecord, WaitRecord
 from sim.engine.resources import Resource
+from sim.engine.steps import Book, Branch, ComeBack, Delay, Jump, Option, Transfer
 from sim.scenario import schema
 from sim.scenario.walk import Loc, goto_targets, nested, role_of, split_ref, step_key, walk
 
@@ -65,35 +67,35 @@ class Compiler:
     """Turns pathways into linked nodes. A pathway is compiled once: every pathway ends with
     the patient's exit, and a `goto` is a jump to another pathway's first node."""
 
-    def __init__(self, model: Model, slots: Slots, exit_node: st.Node):
+    def __init__(self, model: Model, slots: Slots, exit_node: Node):
         self.model, self.slots, self.exit = model, slots, exit_node
         self.ctx = model.ctx
-        self.memo: dict[str, st.Node] = {}
+        self.memo: dict[str, Node] = {}
         self.site_index = {name: k for k, name in enumerate(model.sites)}
 
-    def pathway(self, name: str) -> st.Node:
+    def pathway(self, name: str) -> Node:
         """The first node of pathway `name`."""
         if name not in self.memo:
-            jump = st.Jump(self.ctx)
+            jump = Jump(self.ctx)
             self.memo[name] = jump  # placed first so that a goto cycle finds it
             jump.next = self.sequence(("pathways", name), self.model.scenario.pathways[name], self.exit)
         return self.memo[name]
 
-    def sequence(self, loc: Loc, steps: tuple[schema.Step, ...], then: st.Node) -> st.Node:
+    def sequence(self, loc: Loc, steps: tuple[schema.Step, ...], then: Node) -> Node:
         """The first node of the list of steps at `loc`."""
         node = then
         for k in reversed(range(len(steps))):
             node = self.step(loc + (k,), steps[k], node)
         return node
 
-    def step(self, loc: Loc, step: schema.Step, then: st.Node) -> st.Node:
+    def step(self, loc: Loc, step: schema.Step, then: Node) -> Node:
         """One step's node, linked to `then` (a goto links to its pathway instead)."""
         key = step_key(loc)
         match step:
             case schema.UseStep():
                 node = self.use(loc, step, then)
             case schema.DelayStep():
-                node = st.Delay(self.ctx, self.slots[(key, "duration")])
+                node = Delay(self.ctx, self.slots[(key, "duration")])
             case schema.BookStep():
                 node = self.book(loc, step, then)
             case schema.BranchStep():
@@ -101,19 +103,19 @@ class Compiler:
             case schema.GotoStep():
                 return self.pathway(step.goto)
             case schema.TransferStep():
-                node = st.Transfer(self.ctx, self.site_index[step.transfer])
+                node = Transfer(self.ctx, self.site_index[step.transfer])
             case _:
                 raise TypeError(f"no node for the step {step!r}")
         node.next = then
         self.label(node, getattr(step, "name", None) or key)
         return node
 
-    def label(self, node: st.Node, name: str) -> None:
+    def label(self, node: Node, name: str) -> None:
         """Give a node its name's code in the event log (when events are recorded)."""
         if self.ctx.log is not None:
             node.label = self.ctx.log.code(name)
 
-    def use(self, loc: Loc, step: schema.UseStep, then: st.Node, ref: str | None = None) -> st.Node:
+    def use(self, loc: Loc, step: schema.UseStep, then: Node, ref: str | None = None) -> Node:
         """A `use` step's node for role `ref` (default: the step's). A SITE.ROLE step under an
         overflow rule gets the same step for the bare role, where a patient sent away asks."""
         key = step_key(loc)
@@ -129,10 +131,10 @@ class Compiler:
             "overflows": self.overflows(ref),
         }
         if step.during is None:
-            node = st.UseFor(self.ctx, duration=self.slots[(key, "duration")], **common)
+            node = UseFor(self.ctx, duration=self.slots[(key, "duration")], **common)
         else:
-            node = st.UseDuring(self.ctx, **common)
-            release = st.Release(self.ctx)
+            node = UseDuring(self.ctx, **common)
+            release = Release(self.ctx)
             release.next = then
             self.label(release, step.name or key)
             (body_loc, body), = nested(loc, step)
@@ -157,7 +159,7 @@ class Compiler:
         per_site = [self.model.overflows.get((self.site_index[site] if site else k, role)) for k in range(len(self.model.sites))]
         return per_site if any(p is not None for p in per_site) else None
 
-    def options(self, ref: str) -> list[list[st.Option]]:
+    def options(self, ref: str) -> list[list[Option]]:
         """Per site, the calendars its patients may book for `ref`: its own first, then shared ones."""
         role = role_of(ref)
         shared = {c.key: c for c in self.model.cooperation.calendars}
@@ -173,12 +175,12 @@ class Compiler:
             result.append(options)
         return result
 
-    def book(self, loc: Loc, step: schema.BookStep, then: st.Node) -> st.Node:
+    def book(self, loc: Loc, step: schema.BookStep, then: Node) -> Node:
         """A `book` step's node: the booking, then the scan at the calendar's site, then home."""
         key = step_key(loc)
         calendars = [self.model.calendars.get(self._key(site, step.book)) for site in self.model.sites]
         slot_lengths = [c.spec.slot if c is not None else 0.0 for c in calendars]
-        scan = st.UseFor(
+        scan = UseFor(
             self.ctx,
             duration=self.slots.get((key, "duration")),
             per_site=slot_lengths,
@@ -188,15 +190,15 @@ class Compiler:
             patience=None,
             waits=None,
         )
-        back = st.ComeBack(self.ctx)
+        back = ComeBack(self.ctx)
         scan.next, back.next = back, then
         label = step.name or role_of(step.book)
         self.label(scan, label)
         urgent = (step.urgent.p, step.urgent.within) if step.urgent else None
-        return st.Book(self.ctx, self.options(step.book), self.slots.get((key, "lead")), urgent, self.slots.get((key, "urgent")),
+        return Book(self.ctx, self.options(step.book), self.slots.get((key, "lead")), urgent, self.slots.get((key, "urgent")),
                        self.slots.get((key, "patience")), self.model.bookings.setdefault(label, BookingRecord()), scan)
 
-    def branch(self, loc: Loc, step: schema.BranchStep, then: st.Node) -> st.Node:
+    def branch(self, loc: Loc, step: schema.BranchStep, then: Node) -> Node:
         """A `branch` step's node: its options, each with its conditions, probability and steps."""
         options, otherwise = [], None
         for option, (body_loc, body) in zip(step.branch, nested(loc, step)):
@@ -208,7 +210,7 @@ class Compiler:
                 for name, values in (option.when or {}).items()
             ]
             options.append((conditions, 1.0 if option.p is None else option.p, self.sequence(body_loc, body, then)))
-        return st.Branch(self.ctx, self.slots[(step_key(loc), "branch")], options, otherwise)
+        return Branch(self.ctx, self.slots[(step_key(loc), "branch")], options, otherwise)
 
     def resources(self, ref: str) -> list[Resource | None]:
         """The resource of a role at each site (the same one at every site for SITE.ROLE)."""

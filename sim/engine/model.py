@@ -9,8 +9,8 @@ from typing import Any
 from simpy.core import Environment
 
 from sim.cooperation import Cooperation, OverflowPolicy
-from sim.engine import steps as st
 from sim.engine.calendar import Calendar
+from sim.engine.context import Context
 from sim.engine.records import BookingRecord, TransferRecord, WaitRecord
 from sim.engine.resources import Resource
 from sim.scenario import schema
@@ -21,7 +21,7 @@ class Model:
     """One replication, ready to run: the environment and everything that records."""
 
     env: Environment
-    ctx: st.Context
+    ctx: Context
     scenario: schema.Scenario
     sites: list[str]
     streams: list[str]

@@ -1,0 +1,204 @@
+"""The steps that take a unit of a resource: wait for it (by priority, with patience, or sent
+to a partner by an overflow rule), hold it for a duration (`UseFor`) or while nested steps run
+(`UseDuring` ... `Release`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.cooperation import OverflowPolicy
+from sim.engine.context import END, QUEUE, START, Context
+from sim.engine.events import NORMAL, Wakeup
+from sim.engine.node import Node
+from sim.engine.patients import Patient
+from sim.engine.records import WaitRecord
+from sim.engine.resources import Resource
+
+
+class Timer(Wakeup):
+    """A patience deadline: a SimPy event that withdraws a waiting patient from a queue."""
+
+    __slots__ = ("patient", "ticket", "resource", "node")
+
+    def __init__(self, patient: Patient, ticket: list[Any], resource: Resource, node: Acquire):
+        self.callbacks = [self.expire]
+        self.patient, self.ticket, self.resource, self.node = patient, ticket, resource, node
+
+    def expire(self, _: Any) -> None:
+        """Leave unseen, unless served in the meantime."""
+        ctx = self.node.ctx
+        if self.resource.withdraw(ctx.env.now, self.ticket):
+            self.node.record_wait(self.patient, ctx.env.now, left=True)
+            ctx.leave_unseen(self.patient)
+
+
+class OverflowCheck(Wakeup):
+    """A `wait_above` deadline: a SimPy event that sends a patient still waiting to a partner."""
+
+    __slots__ = ("patient", "ticket", "resource", "node", "policy")
+
+    def __init__(self, patient: Patient, ticket: list[Any], resource: Resource, node: Acquire, policy: OverflowPolicy):
+        self.callbacks = [self.expire]
+        self.patient, self.ticket, self.resource, self.node, self.policy = patient, ticket, resource, node, policy
+
+    def expire(self, _: Any) -> None:
+        """Leave for a partner with room, unless served in the meantime."""
+        now = self.node.ctx.env.now
+        if self.ticket[3] is None:
+            return
+        target = self.policy.partner(now)
+        if target is not None and self.resource.withdraw(now, self.ticket):
+            self.node.send(self.patient, target)
+
+
+class Acquire(Node):
+    """Wait for a unit of a resource (by priority, with patience), then `started`.
+
+    `overflows[site]` lists the overflow policies of this role at that home site (None where
+    there are none); a patient a policy sends away requests the unit again at the partner,
+    its wait counted from its first request. For a step naming SITE.ROLE, `elsewhere` is the
+    same step with the role resolved at the patient's site: the one a sent patient asks at.
+    """
+
+    __slots__ = ("resources", "priority", "patience", "waits", "overflows", "elsewhere")
+
+    def __init__(self, ctx: Context, resources: list[Resource | None], priority: float | int | None,
+                 priority_attribute: bool, patience: list[int] | None, waits: list[WaitRecord | None] | None,
+                 overflows: list[list[OverflowPolicy] | None] | None = None, label: int = 0):
+        super().__init__(ctx, label)
+        self.resources = resources
+        self.priority = (priority, priority_attribute)
+        self.patience = patience
+        self.waits = waits
+        self.overflows = overflows
+        self.elsewhere: Acquire | None = None
+
+    def enter(self, patient: Patient) -> None:
+        now = self.ctx.env.now
+        resource = self.resources[patient.site]
+        if patient.diverted is self:
+            patient.diverted = None  # arrived at the partner: it asks here, its wait runs on
+        else:
+            patient.since = now
+            if self.overflows is not None and self._divert(patient, now):
+                return
+        if resource.try_start(now):
+            self.record_wait(patient, now)
+            if self.ctx.log is not None:
+                self.ctx.event(patient, self.label, resource.code, START)
+            self.started(patient, resource, now)
+            return
+        if self.ctx.log is not None:
+            self.ctx.event(patient, self.label, resource.code, QUEUE)
+        limit = self.slot(self.patience, patient) if self.patience is not None else None
+        if limit == 0.0:
+            self.record_wait(patient, now, left=True)
+            self.ctx.leave_unseen(patient)
+            return
+        value, from_attribute = self.priority
+        rank = patient.attrs[value] if from_attribute else (value or 0.0)
+        ticket = resource.enqueue(now, rank, patient, self._served)
+        if limit is not None:
+            self.ctx.env.schedule(Timer(patient, ticket, resource, self), NORMAL, limit)
+        if self.overflows is not None and self.overflows[patient.site] is not None:
+            for policy in self.overflows[patient.site]:
+                if policy.wait_above is not None and policy.concerns(patient.stream):
+                    self.ctx.env.schedule(OverflowCheck(patient, ticket, resource, self, policy), NORMAL, policy.wait_above)
+
+    def _divert(self, patient: Patient, now: float) -> bool:
+        """Send the patient to a partner if a policy's trigger holds at home and a partner has room."""
+        policies = self.overflows[patient.site]
+        if policies is None:
+            return False
+        for policy in policies:
+            if policy.wait_above is None and policy.concerns(patient.stream) and policy.saturated(patient.site):
+                target = policy.partner(now)
+                if target is not None:
+                    self.send(patient, target)
+                    return True
+        return False
+
+    def send(self, patient: Patient, target: int) -> None:
+        """Move the patient to `target`, where it asks for the unit again (of the role there)."""
+        node = self.elsewhere or self
+        patient.diverted = node
+        self.ctx.move(patient, target, self.label, node.enter)
+
+    def _served(self, patient: Patient, now: float) -> None:
+        self.record_wait(patient, now)
+        resource = self.resources[patient.site]
+        if self.ctx.log is not None:
+            self.ctx.event(patient, self.label, resource.code, START)
+        self.started(patient, resource, now)
+
+    def record_wait(self, patient: Patient, now: float, left: bool = False) -> None:
+        """Keep the wait at a named step: in the hourly series always, as a wait if counted."""
+        if self.waits is None:
+            return
+        record = self.waits[patient.site]
+        if record is not None:
+            wait = now - patient.since
+            if record.hour_sums is not None:
+                hour = int(now // 60)
+                record.hour_sums[hour] += wait
+                record.hour_counts[hour] += 1
+            if patient.counted:
+                record.waits.append(wait)
+                record.left += left
+
+    def started(self, patient: Patient, resource: Resource, now: float) -> None:
+        """The patient holds a unit from `now`."""
+        raise NotImplementedError
+
+
+class UseFor(Acquire):
+    """`use: ROLE` with `for`: hold a unit for a duration, then free it.
+
+    The duration is the patient's number for `duration`, or, for a booked scanner used for
+    one slot, the slot length of the site's calendar (`per_site`).
+    """
+
+    __slots__ = ("duration", "per_site")
+
+    def __init__(self, ctx: Context, duration: list[int] | None, per_site: list[float] | None = None, **kw: Any):
+        super().__init__(ctx, **kw)
+        self.duration, self.per_site = duration, per_site
+
+    def started(self, patient: Patient, resource: Resource, now: float) -> None:
+        patient.callbacks = [self._done]
+        length = self.slot(self.duration, patient) if self.duration is not None else self.per_site[patient.site]
+        self.ctx.env.schedule(patient, NORMAL, length)
+
+    def _done(self, patient: Patient) -> None:
+        resource = self.resources[patient.site]
+        resource.release(self.ctx.env.now)
+        if self.ctx.log is not None:
+            self.ctx.event(patient, self.label, resource.code, END)
+        self.next.enter(patient)
+
+
+class UseDuring(Acquire):
+    """`use: ROLE` with `during`: hold a unit while the nested steps run (see Release)."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, ctx: Context, **kw: Any):
+        super().__init__(ctx, **kw)
+        self.body: Node | None = None
+
+    def started(self, patient: Patient, resource: Resource, now: float) -> None:
+        patient.held.append(resource)
+        self.body.enter(patient)
+
+
+class Release(Node):
+    """The end of a `during`: free the unit taken last."""
+
+    __slots__ = ()
+
+    def enter(self, patient: Patient) -> None:
+        resource = patient.held.pop()
+        resource.release(self.ctx.env.now)
+        if self.ctx.log is not None:
+            self.ctx.event(patient, self.label, resource.code, END)
+        self.next.enter(patient)

@@ -1,0 +1,130 @@
+"""What every step node of one replication shares: the clock, the patients' numbers, the
+records, and what happens to a patient as a whole (arriving, moving between sites, freeing what
+it holds, leaving)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simpy.core import Environment
+
+from sim.engine.events import NORMAL
+from sim.engine.patients import Patient, StreamDraws
+from sim.engine.records import EVENT_KINDS, EventLog, StreamRecord, TransferRecord
+
+ARRIVAL, QUEUE, START, END, LEAVE, BOOKED, APPOINTMENT, TRANSFER_OUT, TRANSFER_IN, DEPART = range(len(EVENT_KINDS))
+"""The code of each kind of event in the event log."""
+
+
+class Context:
+    """What every node of one replication shares: the clock, the draws and the records."""
+
+    def __init__(self, env: Environment, draws: list[StreamDraws], stream_records: list[StreamRecord], end: float,
+                 transport: list[list[float | None]], transfers: dict[tuple[int, int], TransferRecord]):
+        self.env = env
+        self.draws = draws
+        self.stream_records = stream_records
+        self.end = end
+        self.transport = transport
+        """Minutes to move a patient between two sites, by site index (None: no time known)."""
+        self.transfers = transfers
+        self.flows: dict[tuple[int, int, int], list[float]] = {}
+        """Counted patients that changed site, by (stream, origin site, last site): [patients,
+        transfers, transport minutes]. Those that did not are each stream's leavers less these."""
+        self.inside = 0
+        """Counted patients still in the system."""
+        self.log: EventLog | None = None
+        """The event log, when events are recorded."""
+
+    def event(self, patient: Patient, label: int, resource: int, kind: int) -> None:
+        """Log one event of `patient` now (call only when `log` is set)."""
+        self.log.add(patient.index, patient.stream, label, patient.site, resource, kind, self.env.now)
+
+    def number(self, patient: Patient, slot: int) -> float:
+        """The patient's value of quantity `slot`: its own on the first visit, a keyed one after."""
+        bit = 1 << slot
+        if not patient.used & bit:
+            patient.used |= bit
+            return patient.draws[slot]
+        visits = patient.revisits if patient.revisits is not None else {}
+        patient.revisits = visits
+        visits[slot] = visits.get(slot, 0) + 1
+        return self.draws[patient.stream].revisit(slot, patient.index, visits[slot])
+
+    def arrive(self, patient: Patient) -> None:
+        """Count a new patient."""
+        if patient.counted:
+            self.stream_records[patient.stream].arrivals += 1
+            self.inside += 1
+        if self.log is not None:
+            self.event(patient, 0, 0, ARRIVAL)
+
+    def depart(self, patient: Patient) -> None:
+        """The patient has finished its pathway (after a goto from inside a `during`, it frees
+        what it still holds)."""
+        if patient.held:
+            self._free(patient)
+        if patient.counted:
+            record = self.stream_records[patient.stream]
+            record.departed += 1
+            record.stays.append(self.env.now - patient.arrival)
+            self.inside -= 1
+            if patient.moves or patient.site != patient.origin:
+                self._flow(patient)
+        if self.log is not None:
+            self.event(patient, 0, 0, DEPART)
+
+    def _flow(self, patient: Patient) -> None:
+        """Add a leaving patient that changed site to the flow from its origin to where it ends."""
+        flow = self.flows.get((patient.stream, patient.origin, patient.site))
+        if flow is None:
+            flow = self.flows[(patient.stream, patient.origin, patient.site)] = [0, 0, 0.0]
+        flow[0] += 1
+        flow[1] += patient.moves
+        flow[2] += patient.travel
+
+    def move(self, patient: Patient, destination: int, label: int, then: Any) -> None:
+        """Send the patient to another site: it travels for the transport time, then `then(patient)`."""
+        origin = patient.site
+        duration = self.transport[origin][destination]
+        if duration is None:
+            raise RuntimeError("no transport time between two sites (the checks should have said so)")
+        if origin != destination:
+            patient.moves += 1
+            patient.travel += duration
+            if patient.counted:
+                record = self.transfers.get((origin, destination))
+                if record is None:
+                    record = self.transfers[(origin, destination)] = TransferRecord()
+                record.times.append(self.env.now)
+                record.durations.append(duration)
+        if self.log is not None:
+            self.event(patient, label, 0, TRANSFER_OUT)
+
+        def arrived(_: Any) -> None:
+            patient.site = destination
+            if self.log is not None:
+                self.event(patient, label, 0, TRANSFER_IN)
+            then(patient)
+
+        patient.callbacks = [arrived]
+        self.env.schedule(patient, NORMAL, duration)
+
+    def _free(self, patient: Patient) -> None:
+        """Release every unit the patient still holds."""
+        while patient.held:
+            resource = patient.held.pop()
+            resource.release(self.env.now)
+            if self.log is not None:
+                self.event(patient, 0, resource.code, END)
+
+    def leave_unseen(self, patient: Patient) -> None:
+        """The patient gives up: it frees what it holds and leaves the system."""
+        self._free(patient)
+        if patient.counted:
+            self.stream_records[patient.stream].left_unseen += 1
+            self.inside -= 1
+            if patient.moves or patient.site != patient.origin:
+                self._flow(patient)
+        if self.log is not None:
+            self.event(patient, 0, 0, LEAVE)
