@@ -27,13 +27,13 @@ import pytest
 
 from sim.engine import ReplicationResult, simulate
 from sim.engine.build import build
+from sim.engine.context import APPOINTMENT, START
 from sim.engine.metrics import replication_rows
 from sim.engine.model import Model
 from sim.engine.patients import ArrivalDriver, Patient
 from sim.engine.replication import event_columns
 from sim.engine.resources import capacity_at, timeline
 from sim.engine.stats import Row
-from sim.engine.context import APPOINTMENT, START
 from tests.theory import assert_covers, erlang_b, mmc_wait, proportion_interval, replicate, scenario, t_interval
 
 pytestmark = pytest.mark.theory
