@@ -9,9 +9,21 @@ from typing import Any
 
 from sim.scenario import schema
 from sim.scenario.checks.attributes import same_value, show, values_of, values_taken
-from sim.scenario.checks.common import KIND, Finding, attributes_of, has_time, held_resource, kind_problem, no_time, roles_of, site_role, unknown
+from sim.scenario.checks.common import (
+    KIND,
+    Finding,
+    attributes_of,
+    has_time,
+    held_resource,
+    kind_problem,
+    no_time,
+    role_at,
+    roles_of,
+    site_role,
+    unknown,
+)
 from sim.scenario.reach import Reach, reach
-from sim.scenario.walk import split_ref
+from sim.scenario.walk import OPTION_LISTS, Loc, nested, split_ref, walk
 
 
 def _step_references(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
@@ -167,10 +179,56 @@ def _priorities(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
                 )
 
 
+def _contains_use(step: schema.Step, scenario: schema.Scenario, seen: set[str]) -> bool:
+    """Whether a `use` step may run within this step (nested steps, a goto's pathway)."""
+    if isinstance(step, schema.UseStep):
+        return True
+    if isinstance(step, schema.GotoStep):
+        if step.goto in seen or step.goto not in scenario.pathways:
+            return False
+        seen.add(step.goto)
+        return any(_contains_use(s, scenario, seen) for s in scenario.pathways[step.goto])
+    return any(_contains_use(s, scenario, seen) for _, body in nested((), step) for s in body)
+
+
+def _use_after(loc: Loc, lists: dict[Loc, tuple[schema.Step, ...]], scenario: schema.Scenario) -> bool:
+    """Whether a `use` step may come after the step at `loc`: later in its list, after the lists
+    that contain it, or in a pathway a goto leads to."""
+    list_loc, index = loc[:-1], loc[-1]
+    if any(_contains_use(step, scenario, set()) for step in lists[list_loc][index + 1:]):
+        return True
+    if any(isinstance(step, schema.GotoStep) for step in lists[list_loc][index + 1:]):
+        return False
+    parent = list_loc[:-1] if list_loc[-1] == "during" else list_loc[:-3] if list_loc[-1] in OPTION_LISTS else None
+    return parent is not None and _use_after(parent, lists, scenario)
+
+
+def _keeps(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
+    """A unit kept after care needs a later `use` to end the keep; a transfer that reserves a unit
+    is followed by the `use` that takes it, and the destination has that role."""
+    lists = dict(where.lists)
+    for loc, step in where.steps:
+        if isinstance(step, schema.UseStep) and step.keep is not None:
+            if not _use_after(loc, lists, scenario):
+                yield loc + ("keep",), (f"no `use` step can come after this one, so nothing would end the keep of '{step.use}' "
+                                        f"(expected a later `use`, e.g. the ward bed the patient boards for)")
+            if step.during is not None and any(isinstance(inner, schema.UseStep) and inner.keep for _, inner in walk((), step.during)):
+                yield loc + ("keep",), ("a step inside the `during` of a unit that is kept keeps its own unit too "
+                                        "(expected one kept unit at a time: keep the outer unit or the inner one)")
+        if isinstance(step, schema.TransferStep) and step.reserve is not None:
+            following = lists[loc[:-1]][loc[-1] + 1:loc[-1] + 2]
+            if not following or not isinstance(following[0], schema.UseStep) or following[0].use != step.reserve:
+                yield loc + ("reserve",), (f"the step after a transfer that reserves '{step.reserve}' must be `use: {step.reserve}` "
+                                           f"(it takes the reserved unit on arrival)")
+            elif step.transfer in scenario.sites:
+                yield from role_at(scenario, loc + ("reserve",), step.transfer, step.reserve, "capacity")
+
+
 CHECKS: tuple[Callable[[schema.Scenario, Reach], Iterator[Finding]], ...] = (
     _step_references,
     _reached_roles,
     _transfer_times,
     _priorities,
+    _keeps,
 )
 """The checks of this section, in the order they run."""

@@ -74,6 +74,19 @@ class OverflowRule(Strict):
     """Streams concerned (default: all)."""
     max_per_day: Annotated[int, Field(ge=0)] | None = None
     """Cap on transfers per day under this rule."""
+    reserve: bool = False
+    """The partner's unit is taken when the transfer is decided and held during transport (only a
+    partner with a unit free at once is chosen); the patient frees what it keeps at home as it leaves."""
+    recheck: Duration | None = None
+    """With `wait_above`: how often a patient still waiting is checked again (default 1h)."""
+
+    @model_validator(mode="after")
+    def _recheck(self) -> OverflowRule:
+        if self.recheck is not None and not isinstance(self.when, WaitAbove):
+            raise ValueError("`recheck` applies to `when: {wait_above: ...}` only")
+        if self.recheck is not None and self.recheck <= 0:
+            raise ValueError("`recheck` must be longer than 0min")
+        return self
 
 
 class Weights(Strict):
@@ -104,6 +117,9 @@ class RouteRule(Strict):
         ),
     ] = "nearest"
     """`nearest`, `shortest_queue`, `least_occupied`, or {weights: {site: w}}."""
+    travel: bool = False
+    """The patient presents at its stream's site and travels to the chosen one, its transport time
+    counted in its time in system (a cross-border patient driving to the other hospital)."""
 
     @model_validator(mode="after")
     def _needs_resource(self) -> RouteRule:

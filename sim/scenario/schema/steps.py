@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     Discriminator,
@@ -54,6 +54,10 @@ class UseStep(Strict):
     """Queue priority: a number or the name of a numeric attribute; smaller is served first."""
     patience: Distribution | None = None
     """A patient not served within this time leaves unseen."""
+    keep: Literal["until_next"] | None = None
+    """`until_next`: once its care here is over, the patient keeps the unit until the unit of its
+    next `use` step is theirs (an admitted patient boards in the ED cubicle until a ward bed
+    frees; an ICU patient ready for the ward stays in the ICU bed), or until it leaves."""
 
     @field_validator("for_", "patience", mode="before")
     @classmethod
@@ -166,6 +170,10 @@ class TransferStep(Strict):
 
     transfer: Ident
     """The destination site."""
+    reserve: Ident | None = None
+    """A role at the destination whose unit is held before the patient leaves: it waits where it
+    is (keeping what it keeps) until one is theirs, travels with it reserved, and its next step,
+    `use` of that role, starts at once on arrival."""
 
 
 STEP_VERBS = ("use", "delay", "book", "branch", "goto", "transfer")
