@@ -5,7 +5,9 @@ The trigger is read when the patient asks for the resource at home (`full`,
 *has room* when the same trigger does not hold there (`full` and `wait_above`: a unit is free
 at once). Among partners with room, `nearest` takes the closest to home, `least_occupied` the
 lowest busy/capacity, `in_order` the first listed. Without a partner with room, or past
-`max_per_day` transfers in the day, the patient waits at home.
+`max_per_day` transfers in the day, the patient waits at home (a `wait_above` patient is checked
+again every `recheck`). With `reserve`, a partner needs a unit free at once: it is taken when the
+transfer is decided and held during the journey.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from sim.cooperation.view import SiteView
 from sim.scenario import schema
 
 MINUTES_PER_DAY = 1440.0
+
+RECHECK = 60.0
+"""With `wait_above` and no `recheck`: a patient still waiting is checked again every hour."""
 
 
 class OverflowPolicy:
@@ -29,6 +34,9 @@ class OverflowPolicy:
         self.trigger = trigger(rule.when)
         self.chooser = chooser(rule.choose, view, self.role, self.home, self.partners)
         self.wait_above = self.trigger.wait_above
+        self.recheck = rule.recheck if rule.recheck is not None else RECHECK
+        """With `wait_above`: how often a patient still waiting is checked again (minutes)."""
+        self.reserve = rule.reserve
         self._day = -1
         self._today = 0
         self.states = {s: view.resource(s, self.role) for s in (self.home, *self.partners) if view.resource(s, self.role) is not None}
@@ -42,6 +50,11 @@ class OverflowPolicy:
         """Whether the trigger holds at a site now (for `wait_above`: no unit is free)."""
         return self.trigger.holds(self.states.get(site))
 
+    def _free_now(self, site: int) -> bool:
+        """Whether a unit of the role is free at once at a site (one can be reserved)."""
+        state = self.states.get(site)
+        return state is not None and state.busy < state.capacity and state.waiting == 0
+
     def partner(self, now: float) -> int | None:
         """The partner that takes the patient now, or None (it waits at home)."""
         if self.rule.max_per_day is not None:
@@ -51,6 +64,8 @@ class OverflowPolicy:
             if self._today >= self.rule.max_per_day:
                 return None
         room = [p for p in self.partners if not self.saturated(p)]
+        if self.reserve:
+            room = [p for p in room if self._free_now(p)]
         if not room:
             return None
         self._today += 1

@@ -1,6 +1,7 @@
 """The steps that take a unit of a resource: wait for it (by priority, with patience, or sent
 to a partner by an overflow rule), hold it for a duration (`UseFor`) or while nested steps run
-(`UseDuring` ... `Release`)."""
+(`UseDuring` ... `Release`), and, with `keep: until_next`, keep it after the care until the
+next unit is theirs (`UseForKeep`, `ReleaseKeep`): obtaining a unit frees the unit kept."""
 
 from __future__ import annotations
 
@@ -42,13 +43,17 @@ class OverflowCheck(Wakeup):
         self.patient, self.ticket, self.resource, self.node, self.policy = patient, ticket, resource, node, policy
 
     def expire(self, _: Any) -> None:
-        """Leave for a partner with room, unless served in the meantime."""
+        """Leave for a partner with room, unless served in the meantime; with no partner with
+        room, check again after the rule's `recheck` while the patient still waits."""
         now = self.node.ctx.env.now
         if self.ticket[3] is None:
             return
         target = self.policy.partner(now)
         if target is not None and self.resource.withdraw(now, self.ticket):
-            self.node.send(self.patient, target)
+            self.node.send(self.patient, target, self.policy)
+            return
+        self.callbacks = [self.expire]
+        self.node.ctx.env.schedule(self, NORMAL, self.policy.recheck)
 
 
 class Acquire(Node):
@@ -60,11 +65,11 @@ class Acquire(Node):
     same step with the role resolved at the patient's site: the one a sent patient asks at.
     """
 
-    __slots__ = ("resources", "priority", "patience", "waits", "overflows", "elsewhere")
+    __slots__ = ("resources", "priority", "patience", "waits", "overflows", "elsewhere", "blocked")
 
     def __init__(self, ctx: Context, resources: list[Resource | None], priority: float | int | None,
                  priority_attribute: bool, patience: list[int] | None, waits: list[WaitRecord | None] | None,
-                 overflows: list[list[OverflowPolicy] | None] | None = None, label: int = 0):
+                 overflows: list[list[OverflowPolicy] | None] | None = None, label: int = 0, blocked: WaitRecord | None = None):
         super().__init__(ctx, label)
         self.resources = resources
         self.priority = (priority, priority_attribute)
@@ -72,21 +77,25 @@ class Acquire(Node):
         self.waits = waits
         self.overflows = overflows
         self.elsewhere: Acquire | None = None
+        self.blocked = blocked
+        """Where the time a patient arriving here was blocked in its kept unit is recorded
+        (None: this step does not end a keep, as a booked scanner)."""
 
     def enter(self, patient: Patient) -> None:
         now = self.ctx.env.now
         resource = self.resources[patient.site]
         if patient.diverted is self:
             patient.diverted = None  # arrived at the partner: it asks here, its wait runs on
+            if patient.reserved is not None:  # its unit was held for it during the journey
+                reserved, patient.reserved = patient.reserved, None
+                self.take(patient, reserved, now)
+                return
         else:
             patient.since = now
             if self.overflows is not None and self._divert(patient, now):
                 return
         if resource.try_start(now):
-            self.record_wait(patient, now)
-            if self.ctx.log is not None:
-                self.ctx.event(patient, self.label, resource.code, START)
-            self.started(patient, resource, now)
+            self.take(patient, resource, now)
             return
         if self.ctx.log is not None:
             self.ctx.event(patient, self.label, resource.code, QUEUE)
@@ -114,21 +123,31 @@ class Acquire(Node):
             if policy.wait_above is None and policy.concerns(patient.stream) and policy.saturated(patient.site):
                 target = policy.partner(now)
                 if target is not None:
-                    self.send(patient, target)
+                    self.send(patient, target, policy)
                     return True
         return False
 
-    def send(self, patient: Patient, target: int) -> None:
-        """Move the patient to `target`, where it asks for the unit again (of the role there)."""
+    def send(self, patient: Patient, target: int, policy: OverflowPolicy) -> None:
+        """Move the patient to `target`, where it asks for the unit again (of the role there), or
+        takes the unit the policy reserved for it there; it frees what it kept as it leaves."""
         node = self.elsewhere or self
         patient.diverted = node
-        self.ctx.move(patient, target, self.label, node.enter)
+        if policy.reserve:
+            reserved = node.resources[target]
+            reserved.take_now(self.ctx.env.now)
+            patient.reserved = reserved
+        self.ctx.move(patient, target, self.label, node.enter, self.blocked)
 
     def _served(self, patient: Patient, now: float) -> None:
+        self.take(patient, self.resources[patient.site], now)
+
+    def take(self, patient: Patient, resource: Resource, now: float) -> None:
+        """The patient has obtained a unit: its wait ends, a unit it kept is freed, its care starts."""
         self.record_wait(patient, now)
-        resource = self.resources[patient.site]
         if self.ctx.log is not None:
             self.ctx.event(patient, self.label, resource.code, START)
+        if patient.kept is not None and self.blocked is not None:
+            self.ctx.unkeep(patient, now, self.blocked)
         self.started(patient, resource, now)
 
     def record_wait(self, patient: Patient, now: float, left: bool = False) -> None:
@@ -177,6 +196,21 @@ class UseFor(Acquire):
         self.next.enter(patient)
 
 
+class UseForKeep(UseFor):
+    """`use: ROLE` with `for` and `keep: until_next`: after the duration the patient keeps the unit."""
+
+    __slots__ = ()
+
+    def started(self, patient: Patient, resource: Resource, now: float) -> None:
+        patient.kept_from = now
+        super().started(patient, resource, now)
+
+    def _done(self, patient: Patient) -> None:
+        resource = self.resources[patient.site]
+        self.ctx.keep(patient, resource, self.ctx.env.now)
+        self.next.enter(patient)
+
+
 class UseDuring(Acquire):
     """`use: ROLE` with `during`: hold a unit while the nested steps run (see Release)."""
 
@@ -202,3 +236,37 @@ class Release(Node):
         if self.ctx.log is not None:
             self.ctx.event(patient, self.label, resource.code, END)
         self.next.enter(patient)
+
+
+class UseDuringKeep(UseDuring):
+    """`use: ROLE` with `during` and `keep: until_next`: its `ReleaseKeep` keeps the unit."""
+
+    __slots__ = ()
+
+    def started(self, patient: Patient, resource: Resource, now: float) -> None:
+        patient.kept_from = now
+        super().started(patient, resource, now)
+
+
+class ReleaseKeep(Node):
+    """The end of a `during` whose unit is kept: the care is over, the patient keeps the unit."""
+
+    __slots__ = ()
+
+    def enter(self, patient: Patient) -> None:
+        self.ctx.keep(patient, patient.held.pop(), self.ctx.env.now)
+        self.next.enter(patient)
+
+
+class TakeReserved(Node):
+    """After a reserving transfer: the patient takes, at once, the unit held for it."""
+
+    __slots__ = ("use",)
+
+    def __init__(self, ctx: Context, use: Acquire):
+        super().__init__(ctx)
+        self.use = use
+
+    def enter(self, patient: Patient) -> None:
+        reserved, patient.reserved = patient.reserved, None
+        self.use.take(patient, reserved, self.ctx.env.now)

@@ -27,7 +27,7 @@ from sim.engine.resources import Resource, Timeline, capacity_at, opening_window
 from sim.engine.steps import Exit
 from sim.scenario import schema
 from sim.scenario.transport import transport_minutes
-from sim.scenario.walk import split_ref
+from sim.scenario.walk import split_ref, step_lists
 
 
 class CapacityDriver(Wakeup):
@@ -116,11 +116,13 @@ def build(scenario: schema.Scenario, replication: int, seed: int, events: bool =
     draws = [StreamDraws(seed, replication, a.name, keys, attribute_specs(a, names)) for a, keys in zip(scenario.arrivals, stream_keys)]
     transfers: dict[tuple[int, int], TransferRecord] = {}
     transport = [[transport_minutes(scenario, a, b) for b in sites] for a in sites]
-    ctx = Context(env, draws, [StreamRecord() for _ in stream_names], end, transport, transfers)
+    ctx = Context(env, draws, [StreamRecord() for _ in stream_names], end, transport, transfers, warmup)
     if events:
         ctx.log = EventLog()
     model = Model(env, ctx, scenario, sites, stream_names, {}, {}, {}, {}, transfers, warmup, end, cooperation=cooperation,
                   attributes=names, hourly_waits=hourly_waits)
+    kept = kept_refs(scenario)
+    model.keeps = bool(kept)
 
     shared = {c.key: c for c in cooperation.calendars}
     for site_name, site in scenario.sites.items():
@@ -134,7 +136,8 @@ def build(scenario: schema.Scenario, replication: int, seed: int, events: bool =
                 changes = timeline(spec.capacity, schedule_windows(spec) + cooperation.capacity.get(key, []))
             capacity = capacity_at(changes, offset, 0.0)
             thresholds = tuple(sorted({t.below for t in occupancy_targets if target_matches(t.occupancy, key)}))
-            resource = Resource(key, capacity, StateLog(warmup, end, 0, 0, capacity, thresholds))
+            blocked = StateLog(warmup, end, 0, 0, capacity) if key in kept or role in kept else None
+            resource = Resource(key, capacity, StateLog(warmup, end, 0, 0, capacity, thresholds), blocked)
             model.resources[key] = resource
             if ctx.log is not None:
                 resource.code = ctx.log.code(key)
@@ -153,12 +156,24 @@ def build(scenario: schema.Scenario, replication: int, seed: int, events: bool =
         driver = ArrivalDriver(env, s, site_index[arrival.at], profile, generator, draws[s], first.enter, warmup, ctx.arrive)
         if s in routes:
             driver.route = _router(routes[s], ctx, slots.get((ROUTE_DRAW.step, ROUTE_DRAW.purpose)))
+            if routes[s].rule.travel:
+                driver.travel = _traveller(ctx, first.enter)
         model.drivers.append(driver)
     return model
 
 
 ROUTE_DRAW = DrawKey("route", "choice", None)
 """The uniform number a `route` by weights draws for each patient."""
+
+
+def _traveller(ctx: Context, start: Callable[[Any], None]) -> Callable[[Any, int], None]:
+    """How a routed patient reaches the chosen site: it travels there, then starts its pathway."""
+    return lambda patient, site: ctx.move(patient, site, 0, start)
+
+
+def kept_refs(scenario: schema.Scenario) -> set[str]:
+    """The roles (and SITE.ROLE) of the `use` steps that keep their unit after care."""
+    return {step.use for _, steps in step_lists(scenario) for step in steps if isinstance(step, schema.UseStep) and step.keep}
 
 
 def _router(policy: RoutePolicy, ctx: Context, slot: list[int] | None) -> Callable[[Any], int]:

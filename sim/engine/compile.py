@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.engine.acquire import Release, UseDuring, UseFor
+from sim.engine.acquire import Release, ReleaseKeep, TakeReserved, UseDuring, UseDuringKeep, UseFor, UseForKeep
 from sim.engine.distributions import sampler
 from sim.engine.model import Model
 from sim.engine.node import Node
 from sim.engine.patients import DrawKey
 from sim.engine.records import BookingRecord, WaitRecord
 from sim.engine.resources import Resource
-from sim.engine.steps import Book, Branch, ComeBack, Delay, Jump, Option, Transfer
+from sim.engine.steps import Book, Branch, ComeBack, Delay, Jump, Option, Transfer, TransferReserve
 from sim.scenario import schema
 from sim.scenario.walk import Loc, goto_targets, nested, role_of, split_ref, step_key, walk
 
@@ -102,6 +102,12 @@ class Compiler:
                 node = self.branch(loc, step, then)
             case schema.GotoStep():
                 return self.pathway(step.goto)
+            case schema.TransferStep() if step.reserve is not None:
+                node = TransferReserve(self.ctx, self.site_index[step.transfer],
+                                       self.model.resources[f"{step.transfer}.{step.reserve}"], then.blocked)
+                node.next = TakeReserved(self.ctx, then)
+                self.label(node, key)
+                return node
             case schema.TransferStep():
                 node = Transfer(self.ctx, self.site_index[step.transfer])
             case _:
@@ -129,12 +135,14 @@ class Compiler:
             "patience": self.slots.get((key, "patience")),
             "waits": self.waits(step.name, resources) if step.name else None,
             "overflows": self.overflows(ref),
+            "blocked": self.model.blocked.setdefault(step.name or role_of(step.use), WaitRecord(None)),
         }
+        keep = step.keep is not None
         if step.during is None:
-            node = UseFor(self.ctx, duration=self.slots[(key, "duration")], **common)
+            node = (UseForKeep if keep else UseFor)(self.ctx, duration=self.slots[(key, "duration")], **common)
         else:
-            node = UseDuring(self.ctx, **common)
-            release = Release(self.ctx)
+            node = (UseDuringKeep if keep else UseDuring)(self.ctx, **common)
+            release = (ReleaseKeep if keep else Release)(self.ctx)
             release.next = then
             self.label(release, step.name or key)
             (body_loc, body), = nested(loc, step)

@@ -4,15 +4,20 @@ it holds, leaving)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from simpy.core import Environment
 
 from sim.engine.events import NORMAL
 from sim.engine.patients import Patient, StreamDraws
-from sim.engine.records import EVENT_KINDS, EventLog, StreamRecord, TransferRecord
+from sim.engine.records import EVENT_KINDS, EventLog, StreamRecord, TransferRecord, WaitRecord
+from sim.engine.resources import Resource
 
-ARRIVAL, QUEUE, START, END, LEAVE, BOOKED, APPOINTMENT, TRANSFER_OUT, TRANSFER_IN, DEPART = range(len(EVENT_KINDS))
+ARRIVAL, QUEUE, START, END, LEAVE, BOOKED, APPOINTMENT, TRANSFER_OUT, TRANSFER_IN, DEPART, BLOCKED = range(len(EVENT_KINDS))
+
+MIDNIGHT_TO_MORNING = 8 * 60.0
+"""A night blocked runs from 00:00 to 08:00: the 'night on a trolley' French emergency physicians count."""
 """The code of each kind of event in the event log."""
 
 
@@ -20,8 +25,9 @@ class Context:
     """What every node of one replication shares: the clock, the draws and the records."""
 
     def __init__(self, env: Environment, draws: list[StreamDraws], stream_records: list[StreamRecord], end: float,
-                 transport: list[list[float | None]], transfers: dict[tuple[int, int], TransferRecord]):
+                 transport: list[list[float | None]], transfers: dict[tuple[int, int], TransferRecord], warmup: float = 0.0):
         self.env = env
+        self.warmup = warmup
         self.draws = draws
         self.stream_records = stream_records
         self.end = end
@@ -61,9 +67,11 @@ class Context:
 
     def depart(self, patient: Patient) -> None:
         """The patient has finished its pathway (after a goto from inside a `during`, it frees
-        what it still holds)."""
+        what it still holds, and a unit it kept)."""
         if patient.held:
             self._free(patient)
+        if patient.kept is not None:
+            self.unkeep(patient, self.env.now, None)
         if patient.counted:
             record = self.stream_records[patient.stream]
             record.departed += 1
@@ -83,9 +91,12 @@ class Context:
         flow[1] += patient.moves
         flow[2] += patient.travel
 
-    def move(self, patient: Patient, destination: int, label: int, then: Any) -> None:
-        """Send the patient to another site: it travels for the transport time, then `then(patient)`."""
+    def move(self, patient: Patient, destination: int, label: int, then: Any, blocked: WaitRecord | None = None) -> None:
+        """Send the patient to another site: it travels for the transport time, then `then(patient)`.
+        A unit it kept is freed as it leaves (its blocked time, if `blocked` records it)."""
         origin = patient.site
+        if patient.kept is not None:
+            self.unkeep(patient, self.env.now, blocked)
         duration = self.transport[origin][destination]
         if duration is None:
             raise RuntimeError("no transport time between two sites (the checks should have said so)")
@@ -121,6 +132,8 @@ class Context:
     def leave_unseen(self, patient: Patient) -> None:
         """The patient gives up: it frees what it holds and leaves the system."""
         self._free(patient)
+        if patient.kept is not None:
+            self.unkeep(patient, self.env.now, None)
         if patient.counted:
             self.stream_records[patient.stream].left_unseen += 1
             self.inside -= 1
@@ -128,3 +141,37 @@ class Context:
                 self._flow(patient)
         if self.log is not None:
             self.event(patient, 0, 0, LEAVE)
+
+    def keep(self, patient: Patient, resource: Resource, now: float) -> None:
+        """The patient's care on a unit is over, but it keeps the unit until its next unit is
+        theirs (a patient keeps one unit at most: an earlier one is freed)."""
+        if patient.kept is not None:
+            self.unkeep(patient, now, None)
+        patient.kept, patient.kept_since = resource, now
+        resource.blocked += 1
+        resource.blocked_log.record(now, resource.blocked, 0, resource.capacity)
+        if self.log is not None:
+            self.event(patient, 0, resource.code, BLOCKED)
+
+    def unkeep(self, patient: Patient, now: float, blocked: WaitRecord | None) -> None:
+        """Free the unit the patient kept: its next unit is theirs, or it leaves. `blocked`
+        records the time it was blocked (for a counted patient); its nights blocked are counted."""
+        resource = patient.kept
+        patient.kept = None
+        resource.blocked -= 1
+        resource.blocked_log.record(now, resource.blocked, 0, resource.capacity)
+        if blocked is not None and patient.counted:
+            blocked.waits.append(now - patient.kept_since)
+        resource.nights += nights_blocked(patient.kept_from, patient.kept_since, now, self.warmup, self.end)
+        resource.release(now)
+        if self.log is not None:
+            self.event(patient, 0, resource.code, END)
+
+
+def nights_blocked(taken: float, blocked: float, freed: float, warmup: float, end: float) -> int:
+    """Nights of the measured period that a patient spends blocked in a unit it took at `taken`,
+    was blocked in from `blocked` and left at `freed`: it held the unit at 00:00 (day d) and was
+    still blocked in it at 08:00."""
+    first = max(math.ceil(taken / 1440.0), math.ceil(warmup / 1440.0), math.ceil((blocked - MIDNIGHT_TO_MORNING) / 1440.0))
+    last = min(math.ceil((freed - MIDNIGHT_TO_MORNING) / 1440.0) - 1, math.floor((end - MIDNIGHT_TO_MORNING) / 1440.0))
+    return max(0, last - first + 1)

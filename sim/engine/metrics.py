@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.engine import stats
 from sim.engine.build import target_matches
+from sim.engine.context import nights_blocked
 from sim.engine.events import pending
 from sim.engine.model import Model
 from sim.engine.patients import Patient
@@ -26,25 +27,31 @@ class ConservationError(AssertionError):
     """Patients were created or lost: arrivals != departed + left unseen + still inside."""
 
 
-def still_inside(model: Model) -> Counter[int]:
-    """Counted patients still in the system at the end, per stream, found where they are:
-    on the event schedule (in a timed step) or in a resource queue."""
+def inside(model: Model) -> list[Patient]:
+    """Every patient still in the system at the end, found where it is: on the event schedule
+    (in a timed step) or in a resource queue."""
     found: dict[int, Patient] = {}
     for event in pending(model.env):
-        if isinstance(event, Patient) and event.counted:
+        if isinstance(event, Patient):
             found[id(event)] = event
     for resource in model.resources.values():
         for ticket in resource._heap:
-            if ticket[3] is not None and ticket[2].counted:
+            if ticket[3] is not None:
                 found[id(ticket[2])] = ticket[2]
-    return Counter(p.stream for p in found.values())
+    return list(found.values())
+
+
+def still_inside(model: Model) -> Counter[int]:
+    """Counted patients still in the system at the end, per stream."""
+    return Counter(p.stream for p in inside(model) if p.counted)
 
 
 def replication_rows(model: Model) -> list[Row]:
     """Every statistic of a finished replication; checks conservation stream by stream."""
     targets = {t.wait: t.within for t in model.scenario.targets if isinstance(t, schema.WaitTarget)}
-    return [*_wait_rows(model, targets), *_booking_rows(model, targets), *_patient_rows(model), *_resource_rows(model),
+    rows = [*_wait_rows(model, targets), *_booking_rows(model, targets), *_patient_rows(model), *_resource_rows(model),
             *_transfer_rows(model), *_flow_rows(model)]
+    return rows + _blocking_rows(model, targets) if model.keeps else rows
 
 
 def _wait_rows(model: Model, targets: dict[str, float]) -> list[Row]:
@@ -168,3 +175,57 @@ def hourly_waits(model: Model) -> dict[str, tuple[np.ndarray, np.ndarray]]:
             sums, counts = sums + result[name][0], counts + result[name][1]
         result[name] = (sums, counts)
     return result
+
+
+def _blocking_rows(model: Model, targets: dict[str, float]) -> list[Row]:
+    """What blocking did: per step that ends a keep, the blocked time (the ED's boarding time); per
+    resource some step keeps, occupancy split into care and blocked and the nights blocked; and
+    the patients caught in a deadlock at the end."""
+    rows: list[Row] = []
+    for name in sorted(model.blocked):
+        record = model.blocked[name]
+        if len(record.waits):
+            rows += stats.distribution_rows("blocked_time", name, np.frombuffer(record.waits), "min", target=targets.get(name))
+    found = inside(model)
+    still: Counter[str] = Counter()
+    for patient in found:
+        if patient.kept is not None:  # blocked at the end: its nights so far count
+            still[patient.kept.key] += nights_blocked(patient.kept_from, patient.kept_since, model.end, model.warmup, model.end)
+    for key in sorted(model.resources):
+        resource = model.resources[key]
+        if resource.blocked_log is not None:
+            rows += stats.blocking_rows(key, resource.log, resource.blocked_log)
+            rows.append(("nights_blocked", key, "count", float(resource.nights + still[key]), "patients"))
+    rows.append(("patients", "deadlocked", "count", float(len(deadlocked(model, found))), "patients"))
+    return rows
+
+
+def deadlocked(model: Model, found: list[Patient]) -> list[Patient]:
+    """The patients jammed at the end: each keeps a unit of a resource and waits for a unit of
+    another, on a cycle of resources whose every busy unit is kept by such a patient, so that no
+    one on the cycle can ever move (an ICU full of patients waiting for ward beds, while the ward
+    waits for the ICU)."""
+    waiting = {id(ticket[2]): resource for resource in model.resources.values() for ticket in resource._heap if ticket[3] is not None}
+    blocked = [p for p in found if p.kept is not None and id(p) in waiting]
+    jammed = {p.kept.key for p in blocked if p.kept.busy >= p.kept.capacity > 0
+              and sum(1 for q in blocked if q.kept is p.kept) == p.kept.busy}
+    edges: dict[str, set[str]] = {}
+    for p in blocked:
+        if p.kept.key in jammed and waiting[id(p)].key in jammed:
+            edges.setdefault(p.kept.key, set()).add(waiting[id(p)].key)
+    on_cycle = {key for key in edges if _returns(key, edges)}
+    return [p for p in blocked if p.kept.key in on_cycle]
+
+
+def _returns(start: str, edges: dict[str, set[str]]) -> bool:
+    """Whether `start` can reach itself along `edges`."""
+    seen: set[str] = set()
+    pending = list(edges.get(start, ()))
+    while pending:
+        key = pending.pop()
+        if key == start:
+            return True
+        if key not in seen:
+            seen.add(key)
+            pending.extend(edges.get(key, ()))
+    return False

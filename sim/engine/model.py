@@ -40,3 +40,7 @@ class Model:
     """Every attribute name of every stream: a patient's attribute tuple follows this order."""
     hourly_waits: bool = False
     """Whether named waits keep their hourly sums and counts (for `coopsim warmup`)."""
+    blocked: dict[str, WaitRecord] = field(default_factory=dict)
+    """Blocked times, by the name (or role) of the `use` step whose unit ended them."""
+    keeps: bool = False
+    """Whether some step keeps its unit after care (blocking is reported only then)."""

@@ -31,7 +31,7 @@ class Patient(Wakeup):
     """
 
     __slots__ = ("stream", "index", "site", "attrs", "draws", "used", "revisits", "arrival", "counted", "since", "held",
-                 "origin", "moves", "travel", "home", "booked", "diverted")
+                 "origin", "moves", "travel", "home", "booked", "diverted", "kept", "kept_since", "kept_from", "reserved")
 
     def __init__(self, stream: int, index: int, site: int, attrs: tuple[Any, ...], draws: list[float], arrival: float, counted: bool):
         self.callbacks: list[Callable[[Any], None]] | None = None
@@ -57,6 +57,13 @@ class Patient(Wakeup):
         """The site of the calendar the patient has an appointment with."""
         self.diverted: Any = None
         """The step that just sent the patient to a partner (not to divert it twice)."""
+        self.kept: Any = None
+        """The unit the patient keeps after its care there is over (`keep: until_next`), if any."""
+        self.kept_since = 0.0
+        self.kept_from = 0.0
+        """When the care on the kept unit ended, and when the patient took that unit."""
+        self.reserved: Any = None
+        """A unit held for the patient at a site it is travelling to (a reserving transfer)."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,7 @@ class ArrivalDriver(Wakeup):
     """
 
     __slots__ = ("env", "stream", "site", "draws", "start", "warmup", "_chunks", "_times", "_rows", "_attrs", "_pos", "created",
-                 "on_arrival", "route")
+                 "on_arrival", "route", "travel")
 
     def __init__(self, env: Environment, stream: int, site: int, profile: RateProfile, generator: np.random.Generator,
                  draws: StreamDraws, start: Callable[[Patient], None], warmup: float, on_arrival: Callable[[Patient], None]):
@@ -133,6 +140,8 @@ class ArrivalDriver(Wakeup):
         self.on_arrival = on_arrival
         self.route: Callable[[Patient], int] | None = None
         """Chooses the care site at arrival (a `route` rule), if any."""
+        self.travel: Callable[[Patient, int], None] | None = None
+        """Takes a routed patient to the chosen site (a `route` rule with `travel`), if any."""
         self._chunks: Iterator[np.ndarray] = arrival_times(profile, generator)
         self._times: list[float] = []
         self._rows: list[list[float]] = []
@@ -161,6 +170,11 @@ class ArrivalDriver(Wakeup):
         self.created += 1
         self._schedule_next()
         if self.route is not None:
-            patient.site = self.route(patient)
+            site = self.route(patient)
+            if self.travel is not None and site != patient.site:
+                self.on_arrival(patient)
+                self.travel(patient, site)
+                return
+            patient.site = site
         self.on_arrival(patient)
         self.start(patient)

@@ -152,7 +152,8 @@ class BookingRecord:
     """Requests offered no slot within their patience, which went elsewhere."""
 
 
-EVENT_KINDS = ("arrival", "queue", "start", "end", "leave", "booked", "appointment", "transfer_out", "transfer_in", "depart")
+EVENT_KINDS = ("arrival", "queue", "start", "end", "leave", "booked", "appointment", "transfer_out", "transfer_in", "depart",
+               "blocked")
 """What a patient event says happened."""
 
 

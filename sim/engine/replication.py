@@ -56,8 +56,10 @@ def simulate(scenario: schema.Scenario, replication: int, seed: int, *, events: 
     model.env.run(until=model.end)
     for resource in model.resources.values():
         resource.log.close()
+        if resource.blocked_log is not None:
+            resource.blocked_log.close()
     rows = metrics.replication_rows(model)
-    hourly = {key: stats.hourly_occupancy(r.log) for key, r in model.resources.items()}
+    hourly = {key: stats.hourly_occupancy(r.log, r.blocked_log) for key, r in model.resources.items()}
     created = sum(d.created for d in model.drivers if isinstance(d, ArrivalDriver))
     count = scheduled(model.env)
     log = event_columns(model) if model.ctx.log is not None else None

@@ -26,9 +26,9 @@ Timeline = list[tuple[float, int]]
 class Resource:
     """A capacity at a site, with its queue and its state log."""
 
-    __slots__ = ("key", "capacity", "busy", "waiting", "_heap", "_seq", "log", "code")
+    __slots__ = ("key", "capacity", "busy", "waiting", "_heap", "_seq", "log", "code", "blocked", "blocked_log", "nights")
 
-    def __init__(self, key: str, capacity: int, log: StateLog):
+    def __init__(self, key: str, capacity: int, log: StateLog, blocked_log: StateLog | None = None):
         self.key = key
         self.capacity = capacity
         self.busy = 0
@@ -38,6 +38,12 @@ class Resource:
         self.log = log
         self.code = 0
         """Code of the resource's name in the event log, when events are recorded."""
+        self.blocked = 0
+        """Units held by patients whose care here is over (kept until their next unit is theirs)."""
+        self.blocked_log = blocked_log
+        """The step function of `blocked` (and the capacity), for a resource some step keeps."""
+        self.nights = 0
+        """Nights blocked: patients holding a unit at 00:00 and still blocked in it at 08:00."""
 
     def try_start(self, now: float) -> bool:
         """Take a unit at once if one is free and nobody waits; True when taken."""
@@ -46,6 +52,11 @@ class Resource:
             self.log.record(now, self.busy, 0, self.capacity)
             return True
         return False
+
+    def take_now(self, now: float) -> None:
+        """Take a unit now for a patient elsewhere (a reservation, decided while a unit is free)."""
+        self.busy += 1
+        self.log.record(now, self.busy, self.waiting, self.capacity)
 
     def enqueue(self, now: float, priority: float, patient: Patient, start: Any) -> list[Any]:
         """Queue `patient`; `start(patient, now)` runs when a unit is given. Returns the ticket."""
@@ -76,6 +87,8 @@ class Resource:
     def set_capacity(self, now: float, capacity: int) -> None:
         """Apply a new capacity in force."""
         self.capacity = capacity
+        if self.blocked_log is not None:
+            self.blocked_log.record(now, self.blocked, 0, capacity)
         if self.waiting and self.busy < capacity:
             self._serve(now)
         else:

@@ -23,10 +23,12 @@ _COL = {name: k for k, name in enumerate(SIGNALS)}
 
 @dataclass(frozen=True)
 class HourlyOccupancy:
-    """Busy units and capacity in force, averaged over each hour of the measured period."""
+    """Busy units and capacity in force, averaged over each hour of the measured period (and the
+    blocked units among the busy ones, for a resource some step keeps)."""
 
     busy: np.ndarray
     capacity: np.ndarray
+    blocked: np.ndarray | None = None
 
 
 def distribution_rows(metric: str, scope: str, values: np.ndarray, unit: str, scale: float = 1.0,
@@ -67,8 +69,22 @@ def resource_rows(scope: str, log: StateLog, thresholds: dict[float, int]) -> li
     return [(m, s, stat, float(v), u) for m, s, stat, v, u in rows]
 
 
-def hourly_occupancy(log: StateLog) -> HourlyOccupancy:
-    """Mean busy units and capacity in force per hour of the measured period."""
+def hourly_occupancy(log: StateLog, blocked: StateLog | None = None) -> HourlyOccupancy:
+    """Mean busy units and capacity in force per hour of the measured period (and mean blocked
+    units, given the log of a resource some step keeps)."""
     hours = log.hourly()
     lengths = np.diff(log.hours[np.searchsorted(log.hours, log.warmup):])
-    return HourlyOccupancy(hours[:, _COL["busy"]] / lengths, hours[:, _COL["capacity"]] / lengths)
+    kept = None if blocked is None else blocked.hourly()[:, _COL["busy"]] / lengths
+    return HourlyOccupancy(hours[:, _COL["busy"]] / lengths, hours[:, _COL["capacity"]] / lengths, kept)
+
+
+def blocking_rows(scope: str, log: StateLog, blocked: StateLog) -> list[Row]:
+    """Occupancy split into care and blocked (units held by patients whose care there is over),
+    each the time average of its units over the capacity in force, and the mean blocked units."""
+    total, kept = log.integral(log.warmup, log.end), blocked.integral(blocked.warmup, blocked.end)
+    open_time = total[_COL["open"]]
+    share = kept[_COL["ratio"]] / open_time if open_time > 0 else float("nan")
+    care = (total[_COL["ratio"]] - kept[_COL["ratio"]]) / open_time if open_time > 0 else float("nan")
+    return [("occupancy", scope, "care", float(care), "share"), ("occupancy", scope, "blocked", float(share), "share"),
+            ("blocked", scope, "mean", float(kept[_COL["busy"]] / (log.end - log.warmup)), "units"),
+            ("blocked", scope, "peak", float(blocked.peak), "units")]

@@ -14,11 +14,12 @@ from typing import Any
 
 from sim.engine.acquire import UseFor
 from sim.engine.calendar import Calendar
-from sim.engine.context import APPOINTMENT, BOOKED, Context
+from sim.engine.context import APPOINTMENT, BOOKED, QUEUE, Context
 from sim.engine.events import NORMAL
 from sim.engine.node import Node
 from sim.engine.patients import Patient
-from sim.engine.records import BookingRecord
+from sim.engine.records import BookingRecord, WaitRecord
+from sim.engine.resources import Resource
 from sim.scenario.schema import attribute_key
 
 
@@ -81,6 +82,32 @@ class Jump(Node):
 
     def enter(self, patient: Patient) -> None:
         self.next.enter(patient)
+
+
+class TransferReserve(Node):
+    """`transfer: SITE` with `reserve: ROLE`: the patient waits where it is (keeping what it keeps)
+    until a unit of the role at the destination is theirs, then travels with it held; its next
+    node takes that unit at once. Its wait for the unit runs from the request."""
+
+    __slots__ = ("destination", "resource", "blocked")
+
+    def __init__(self, ctx: Context, destination: int, resource: Resource, blocked: WaitRecord | None):
+        super().__init__(ctx)
+        self.destination, self.resource, self.blocked = destination, resource, blocked
+
+    def enter(self, patient: Patient) -> None:
+        now = self.ctx.env.now
+        patient.since = now
+        if self.resource.try_start(now):
+            self._go(patient, now)
+            return
+        if self.ctx.log is not None:
+            self.ctx.event(patient, self.label, self.resource.code, QUEUE)
+        self.resource.enqueue(now, 0.0, patient, self._go)
+
+    def _go(self, patient: Patient, now: float) -> None:
+        patient.reserved = self.resource
+        self.ctx.move(patient, self.destination, self.label, self.next.enter, self.blocked)
 
 
 class Transfer(Node):

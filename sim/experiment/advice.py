@@ -22,7 +22,7 @@ from sim.experiment.intervals import Interval, replications_needed, t_interval
 
 INITIAL_REPLICATIONS = 3
 LOOK_AHEAD = 5
-ADVICE_STATS = {("wait", "mean"), ("access_delay", "mean"), ("time_in_system", "mean"), ("occupancy", "mean")}
+ADVICE_STATS = {("wait", "mean"), ("blocked_time", "mean"), ("access_delay", "mean"), ("time_in_system", "mean"), ("occupancy", "mean")}
 """The key metrics whose precision the advice looks at."""
 ABSOLUTE_TOLERANCE = {"min": 1.0, "d": 1 / 24, "share": 0.01}
 """Half-widths, by unit, small enough for any decision: one minute, one hour, one point of

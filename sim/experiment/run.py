@@ -161,7 +161,7 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
         "replications.csv": writer.csv_text(replication_rows, head + tables.REPLICATION_COLUMNS),
         "summary.csv": writer.csv_text(summary_rows, head + tables.SUMMARY_COLUMNS),
         "comparison.csv": writer.csv_text(comparison_rows, ["variant", "baseline", *columns] + tables.COMPARISON_COLUMNS),
-        "occupancy.csv": writer.csv_text(occupancy_rows, head + tables.OCCUPANCY_COLUMNS, digits=6),
+        "occupancy.csv": writer.csv_text(occupancy_rows, head + tables.occupancy_columns(occupancy_rows), digits=6),
         "flows.csv": writer.csv_text(flow_rows := tables.flow_rows(summary_rows, columns), head + tables.FLOW_COLUMNS),
     }
     if options.events:

@@ -90,6 +90,11 @@ def comparison_rows(variant: str, baseline: str, params: dict[str, Any], results
     return rows
 
 
+def occupancy_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """The columns of occupancy.csv after the variant: `blocked_mean` too when some step keeps units."""
+    return OCCUPANCY_COLUMNS + (["blocked_mean"] if any("blocked_mean" in row for row in rows) else [])
+
+
 def occupancy_rows(variant: str, params: dict[str, Any], results: list[ReplicationResult]) -> list[dict[str, Any]]:
     """occupancy.csv rows: per resource and hour of the measured period, across replications."""
     rows = []
@@ -104,10 +109,15 @@ def occupancy_rows(variant: str, params: dict[str, Any], results: list[Replicati
         with np.errstate(invalid="ignore"):
             mean = np.where(counts > 0, np.nansum(occupancy, axis=0) / np.maximum(counts, 1), np.nan)
         busy_mean, capacity_mean = busy.mean(axis=0), capacity.mean(axis=0)
+        kept = [r.hourly[resource].blocked for r in results]
+        blocked_mean = np.vstack(kept).mean(axis=0) if all(k is not None for k in kept) else None
         for hour in range(occupancy.shape[1]):
-            rows.append({"variant": variant, **params, "resource": resource, "hour": hour, "busy_mean": busy_mean[hour],
-                         "capacity_mean": capacity_mean[hour], "occupancy_mean": mean[hour],
-                         "occupancy_p5": p5[hour], "occupancy_p95": p95[hour]})
+            row = {"variant": variant, **params, "resource": resource, "hour": hour, "busy_mean": busy_mean[hour],
+                   "capacity_mean": capacity_mean[hour], "occupancy_mean": mean[hour],
+                   "occupancy_p5": p5[hour], "occupancy_p95": p95[hour]}
+            if blocked_mean is not None:
+                row["blocked_mean"] = blocked_mean[hour]
+            rows.append(row)
     return rows
 
 
