@@ -10,6 +10,7 @@ import io
 import math
 import textwrap
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,19 +124,27 @@ HOURLY_UP_TO = 14 * 1440
 """Measured periods up to this long (minutes) are drawn hour by hour; longer ones day by day."""
 
 
+def _blocked(data: pd.DataFrame) -> bool:
+    """Whether some step keeps units of this resource in this variant (occupancy.csv has them)."""
+    return "blocked_mean" in data.columns and bool(data["blocked_mean"].notna().any())
+
+
 def _profile(data: pd.DataFrame, results: Results) -> pd.DataFrame:
     """The average day: mean busy units and capacity by hour of day, with the 5th-95th
-    percentile of the hourly means across days."""
+    percentile of the hourly means across days (and the mean blocked units, if any)."""
     clock = ((results.warmup / 60.0 + data["hour"]) % 24).astype(int)
     grouped = data.assign(clock=clock).groupby("clock")
-    return pd.DataFrame({"mean": grouped["busy_mean"].mean(), "low": grouped["busy_mean"].quantile(0.05),
-                         "high": grouped["busy_mean"].quantile(0.95), "capacity": grouped["capacity_mean"].mean()})
+    profile = pd.DataFrame({"mean": grouped["busy_mean"].mean(), "low": grouped["busy_mean"].quantile(0.05),
+                            "high": grouped["busy_mean"].quantile(0.95), "capacity": grouped["capacity_mean"].mean()})
+    return profile.assign(blocked=grouped["blocked_mean"].mean()) if _blocked(data) else profile
 
 
 def _series(data: pd.DataFrame, hourly: bool) -> pd.DataFrame:
-    """Busy, capacity and the replication band in units, by hour or by day (daily means)."""
+    """Busy, capacity, blocked (if any) and the replication band in units, by hour or by day (daily means)."""
     series = pd.DataFrame({"hour": data["hour"], "busy": data["busy_mean"], "capacity": data["capacity_mean"],
                            "low": data["occupancy_p5"] * data["capacity_mean"], "high": data["occupancy_p95"] * data["capacity_mean"]})
+    if _blocked(data):
+        series = series.assign(blocked=data["blocked_mean"])
     if not hourly:
         series = series.groupby(series["hour"] // 24).mean()
         series = series.assign(hour=series.index.to_numpy() * 24.0)
@@ -155,6 +164,7 @@ def occupancy(results: Results, scope: str) -> Figure | None:
     axes = figure.subplots(len(variants), 2 if daily else 1, squeeze=False, sharex="col", sharey=True,
                            gridspec_kw={"width_ratios": [4, 1]} if daily else None)
     unit = "beds" if "bed" in scope.split(".")[-1] else "units"
+    blocking = False
     for row, v in zip(axes, variants):
         data = table[table["variant"] == v].sort_values("hour")
         series = _series(data, hourly)
@@ -164,6 +174,10 @@ def occupancy(results: Results, scope: str) -> Figure | None:
                         label="5th–95th percentile of replications")
         ax.step(x, series["busy"], where="post", color=tint, linewidth=1.1, label="mean across replications")
         ax.step(x, series["capacity"], where="post", color="black", linestyle="--", linewidth=0.9, label="capacity in force")
+        if "blocked" in series:
+            blocking = True
+            ax.fill_between(x, 0, series["blocked"], step="post", facecolor="none", edgecolor="#555555", hatch="////",
+                            linewidth=0, label="blocked (care over, waiting for the next unit)")
         ax.set_ylabel(f"{v}\n{unit} in use", fontsize=9)
         ax.grid(color="#eeeeee")
         ax.margins(x=0)
@@ -173,10 +187,16 @@ def occupancy(results: Results, scope: str) -> Figure | None:
             row[1].fill_between(profile.index, profile["low"], profile["high"], color=tint, alpha=0.25, linewidth=0)
             row[1].plot(profile.index, profile["mean"], color=tint, linewidth=1.4)
             row[1].step(profile.index, profile["capacity"], where="post", color="black", linestyle="--", linewidth=0.9)
+            if "blocked" in profile:
+                row[1].fill_between(profile.index, 0, profile["blocked"], facecolor="none", edgecolor="#555555", hatch="////", linewidth=0)
             row[1].set_xticks([0, 6, 12, 18, 23])
             row[1].set_xlim(0, 23)
             row[1].grid(color="#eeeeee")
-    figure.legend(handles=axes[0][0].get_legend_handles_labels()[0], loc="outside upper right", fontsize=8, ncols=3, frameon=False)
+    handles: dict[str, Any] = {}
+    for ax in axes[:, 0]:  # each label once, drawn as in the first panel that has it
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    figure.legend(handles=list(handles.values()), loc="outside upper right", fontsize=8, ncols=4 if blocking else 3, frameon=False)
     axes[-1][0].set_xlabel(label)
     if daily:
         axes[0][1].set_title("average day", fontsize=9)
@@ -185,6 +205,8 @@ def occupancy(results: Results, scope: str) -> Figure | None:
     caption = (f"{unit.capitalize()} in use over the measured period, {'hour by hour' if hourly else 'daily means of the hourly values'}: "
                "the line is the mean across replications, the band the 5th–95th percentile across replications (occupancy "
                "percentiles × capacity in force), the dashed line the capacity in force (occupancy.csv)."
+               + (" Hatched: the mean units held by blocked patients, whose care there is over and who wait for the unit of "
+                  "their next step (blocked_mean); the rest of the line is care." if blocking else "")
                + (" Right: the average day by hour of day; its band is the 5th–95th percentile of that hour's mean across days." if daily else "")
                + (f" Only the first {MAX_PANELS} variants are drawn." if len(set(table["variant"])) > MAX_PANELS else ""))
     return Figure(f"occupancy_{scope}", f"Occupancy: {results.resource_label(scope)}", caption, render(figure))

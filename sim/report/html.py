@@ -14,6 +14,7 @@ from html import escape
 import pandas as pd
 
 from sim import __version__
+from sim.report import alerts
 from sim.report.data import Results, value
 from sim.report.figures import Figure
 from sim.report.methods import Block, Item, sections
@@ -54,6 +55,7 @@ figure { margin: 18px 0 26px; }
 figure img { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); }
 figcaption { margin-top: 6px; max-width: 110ch; }
 ul.headline li { margin-bottom: 4px; }
+.warning { border-left: 4px solid var(--worse-ink); background: var(--worse); padding: 8px 12px; margin: 10px 0; max-width: 110ch; }
 .methods ul { margin-top: 4px; }
 .methods li { margin-bottom: 3px; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; word-break: break-all; }
@@ -157,8 +159,18 @@ def _cell(line: Line, variant: str, diffs: dict[tuple[str, ...], dict[str, str]]
     return f'<td class="{css}" title="{title}">{estimate(main, low, high, line.unit)}</td>', verdict
 
 
+def warnings(results: Results) -> str:
+    """A warning for each variant some of whose replications ended in a deadlock."""
+    if not alerts.jammed(results.summary_rows):
+        return ""
+    table = results.replications
+    counts = table[(table["metric"] == "patients") & (table["scope"] == "deadlocked") & (table["stat"] == "count")]
+    found = alerts.deadlocks(zip(counts["variant"], counts["value"].astype(float)), results.variants)
+    return "".join(f'<p class="warning"><b>Warning:</b> {escape(d.sentence())}</p>' for d in found)
+
+
 def findings(results: Results) -> str:
-    """Headlines, the key-metric table and target compliance."""
+    """Warnings, headlines, the key-metric table and target compliance."""
     base = {(r["metric"], r["scope"], r["stat"]): r for r in results.summary_rows if r["variant"] == results.baseline}
     diffs = {(r["variant"], r["metric"], r["scope"], r["stat"]): r for r in results.comparison_rows}
     goals = targets(results)
@@ -182,6 +194,7 @@ def findings(results: Results) -> str:
         f"<li><b>{escape(v)}</b>: better on {marks.count(1)} of {len(marks)} key measures, worse on {marks.count(-1)}, "
         f"not distinguishable from {escape(results.baseline)} on {marks.count(0)}.</li>" for v, marks in verdicts.items())
     return "".join([
+        warnings(results),
         f'<ul class="headline">{headline}</ul>' if headline else "",
         (f'<div class="wide"><table class="findings"><thead><tr><th>key metric</th><th class="num">target</th>'
          f'<th class="num">{escape(results.baseline)}</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'),

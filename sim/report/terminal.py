@@ -17,11 +17,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sim.report import alerts
 from sim.results.reader import read_manifest, read_rows
 
 __all__ = ["build_table", "load_results", "print_advice", "print_flows", "print_table"]
 
-LOWER_IS_BETTER = {"wait", "access_delay", "time_in_system", "occupancy", "utilisation", "queue", "transfers", "patients"}
+LOWER_IS_BETTER = {"wait", "blocked_time", "access_delay", "time_in_system", "occupancy", "utilisation", "queue", "transfers", "patients",
+                   "nights_blocked", "blocked"}
 """Metrics where a decrease is an improvement (except the stats listed in HIGHER_STATS)."""
 HIGHER_STATS = {"within_target"}
 HIGHER_SCOPES = {"departed", "throughput"}
@@ -52,8 +54,8 @@ def key_lines(summary: list[dict[str, str]], baseline: str) -> list[Line]:
     """The key metrics, in reading order: each wait and access delay, stays, resources, counts."""
     base = {(r["metric"], r["scope"], r["stat"]): r for r in summary if r["variant"] == baseline and r["mean"] != ""}
     lines = []
-    for metric, stats_ in (("wait", ("mean", "p90", "within_target")), ("access_delay", ("mean", "p90", "within_target")),
-                           ("time_in_system", ("mean",))):
+    for metric, stats_ in (("wait", ("mean", "p90", "within_target")), ("blocked_time", ("mean", "p90", "within_target")),
+                           ("access_delay", ("mean", "p90", "within_target")), ("time_in_system", ("mean",))):
         for scope in sorted({s for m, s, _ in base if m == metric}):
             shown = stats_[:1] if "@" in scope else stats_  # a site's share of a wait: its mean
             lines += [Line((metric, scope, st), f"{scope} {metric.replace('_', ' ')} {st.replace('_', ' ')}", base[(metric, scope, st)]["unit"])
@@ -63,8 +65,12 @@ def key_lines(summary: list[dict[str, str]], baseline: str) -> list[Line]:
         lines.append(Line(("occupancy", r["scope"], "mean"), f"{r['scope']} occupancy", r["unit"]))
         if ("occupancy", r["scope"], "within_target") in base:
             lines.append(Line(("occupancy", r["scope"], "within_target"), f"{r['scope']} occupancy within target", "share"))
-    for scope in ("left_unseen", "still_inside"):
-        lines.append(Line(("patients", scope, "count"), f"patients {scope.replace('_', ' ')}", "patients"))
+        if ("occupancy", r["scope"], "blocked") in base:
+            lines.append(Line(("occupancy", r["scope"], "blocked"), f"{r['scope']} occupancy by blocked patients", "share"))
+            lines.append(Line(("nights_blocked", r["scope"], "count"), f"{r['scope']} nights blocked", "patients"))
+    for scope in ("left_unseen", "still_inside", "deadlocked"):
+        if ("patients", scope, "count") in base or scope != "deadlocked":
+            lines.append(Line(("patients", scope, "count"), f"patients {scope.replace('_', ' ')}", "patients"))
     if any(r["metric"] == "transfers" and r["scope"] == "all" and r["stat"] == "count" and r["mean"] not in ("", "0") for r in summary):
         lines.append(Line(("transfers", "all", "count"), "transfers", "patients"))
     return lines
@@ -126,10 +132,25 @@ def build_table(folder: Path) -> Table:
     return table
 
 
+def deadlocks(folder: Path) -> list[alerts.Deadlock]:
+    """The variants of a results folder some of whose replications ended in a deadlock
+    (replications.csv is read only when summary.csv shows one)."""
+    manifest, summary, _ = load_results(folder)
+    if not alerts.jammed(summary):
+        return []
+    rows = read_rows(folder, "replications.csv", manifest, ["variant", "metric", "scope", "stat", "value"])
+    return alerts.deadlocks(((r["variant"], float(r["value"])) for r in rows
+                             if (r["metric"], r["scope"], r["stat"]) == ("patients", "deadlocked", "count") and r["value"] != ""),
+                            manifest["variants"])
+
+
 def print_table(folder: Path, console: Console | None = None) -> None:
-    """Print the comparison table of a results folder."""
+    """Print the comparison table of a results folder, then a warning for each variant that
+    ended in a deadlock."""
     console = console or Console(width=None if sys.stdout.isatty() else 200)
     console.print(build_table(folder))
+    for deadlock in deadlocks(folder):
+        console.print(f"[bold red]warning:[/] {escape(deadlock.sentence())}")
 
 
 def precision_summary(advice: dict[str, Any]) -> str:

@@ -27,12 +27,12 @@ COLUMNS = ["entity_id", "event_type", "event", "time", "resource_id", "run_numbe
 
 TYPES = {"arrival": "arrival_departure", "depart": "arrival_departure", "leave": "arrival_departure", "end_of_run": "arrival_departure",
          "queue": "queue", "booked": "queue", "appointment": "queue", "transfer_out": "queue", "transfer_in": "queue",
-         "start": "resource_use", "end": "resource_use_end"}
+         "blocked": "queue", "start": "resource_use", "end": "resource_use_end"}
 """vidigi's event_type of each of our events (`end_of_run`: the depart added for a patient still inside)."""
 NAMES = {"arrival": "arrival", "depart": "depart", "leave": "depart", "end_of_run": "depart"}
 """vidigi's event for arrivals and departures; the others are named after their step: STEP + SUFFIXES[event]."""
 SUFFIXES = {"queue": "_wait_begins", "start": "_begins", "end": "_complete", "booked": "_booked", "appointment": "_appointment",
-            "transfer_out": "_transport", "transfer_in": "_transferred"}
+            "transfer_out": "_transport", "transfer_in": "_transferred", "blocked": "_blocked"}
 
 
 def units(groups: np.ndarray, holders: np.ndarray, starts: np.ndarray) -> np.ndarray:
