@@ -98,12 +98,18 @@ def plot(advice: WarmupAdvice, path: Path) -> Path:
     return path
 
 
+def _mean(chunk: np.ndarray) -> float:
+    """The mean of the finite values of a chunk, NaN when it has none (a day with no patient)."""
+    finite = chunk[np.isfinite(chunk)]
+    return float(finite.mean()) if len(finite) else math.nan
+
+
 def sparkline(values: np.ndarray, cut: int, width: int = 60) -> str:
     """A one-line text picture of a series, with `|` where it is truncated."""
     x = np.asarray(values, dtype=float)
     blocks = "▁▂▃▄▅▆▇█"
     step = max(1, math.ceil(len(x) / width))
-    points = [np.nanmean(x[i : i + step]) for i in range(0, len(x), step)]
+    points = [_mean(x[i : i + step]) for i in range(0, len(x), step)]
     finite = [p for p in points if np.isfinite(p)]
     lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
     text = ""

@@ -4,12 +4,15 @@ with look-ahead, the absolute precision for means near 0, and MSER-5 (White 1997
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy import stats
 
 from sim.experiment.advice import ABSOLUTE_TOLERANCE, advise, mser5, precise, solution
 from sim.experiment.intervals import replications_needed
+from sim.experiment.warmup import sparkline
 from tests.paths import RESULTS
 
 pytestmark = pytest.mark.unit
@@ -110,3 +113,13 @@ def test_compare_prints_the_advice_stored_with_the_results(capsys: pytest.Captur
     advice = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["replication_advice"]
     precise_count = sum(a["precise"] for a in advice["metrics"])
     assert f"{precise_count} of {len(advice['metrics'])} key means" in capsys.readouterr().out
+
+
+def test_sparkline_of_a_series_with_empty_days_warns_of_nothing() -> None:
+    """A day with no patient (a weekday-only stream) is a blank, not a NumPy warning on the terminal."""
+    series = np.array([1.0, np.nan, np.nan, 2.0, 3.0, np.nan, 4.0, 5.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        line = sparkline(series, cut=4, width=8)
+    # lowest 1 to highest 5 over eight blocks: 1 -> 0, 2 -> 1, 3 -> 3, 4 -> 5, 5 -> 7; `|` before the cut
+    assert line == "▁  ▂|▄ ▆█"
