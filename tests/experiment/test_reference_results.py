@@ -23,6 +23,7 @@ pytestmark = pytest.mark.reproducibility
 
 CHECKED = {
     "artois_specialist_cooperation": 2,
+    "ed_boarding": 2,
     "hainaut_covid_surge": 2,
     "lille_metropole_ed_network": 1,
     "nord_covid_wave2": 2,
