@@ -2,7 +2,8 @@
 
 Maps merge key by key, recursively; a list or a scalar replaces the base value whole; `null`
 removes a key. A key with dots addresses a nested value; inside a list a segment is an index
-(`arrivals.0.rate`) or the `name` of an item (`arrivals.ed.rate`). Every key must address
+(`arrivals.0.rate`) or the `name` of an item (`arrivals.ed.rate`; `cooperation.clinics.when` for
+the `when` of the rule named clinics), and `null` there removes the item. Every key must address
 something the base scenario has, or a key of the language that it leaves at its default: a
 new site, resource, pathway or other named entry is created only under the variant's `add:`,
 which also appends items to a list (`add: {cooperation: [...]}`). So a typo such as
@@ -108,12 +109,18 @@ class _Merge:
                  parts: list[str | int]) -> LocList:
         index = _list_index(node, head)
         if index is None:
-            names = [str(item["name"]) for item in node if isinstance(item, dict) and "name" in item]
+            names = [name for name in map(item_name, node) if name is not None]
             hint = difflib.get_close_matches(str(head), names, n=1)
             expected = f"did you mean '{hint[0]}'?" if hint else (f"names: {', '.join(names)}" if names else f"{len(node)} items")
-            raise MergeError(position, dotted, f"'{head}' is neither an index nor the name of an item of the list ({expected})")
+            what = "nothing to remove: " if value is None and not rest else ""
+            raise MergeError(position, dotted, f"{what}'{head}' is neither an index nor the name of an item of the list ({expected})")
         copy = LocList(node, getattr(node, "pos", position), getattr(node, "item_pos", []))
         here = [*parts, _Index(index, head)]
+        wrapper = _wrapper(node[index], head)
+        if wrapper is not None and rest and rest[0] != wrapper:  # `cooperation.NAME.when` means inside the rule
+            rest = [wrapper, *rest]
+        elif wrapper is not None and not rest and isinstance(value, dict) and wrapper not in value:
+            value = LocDict({wrapper: value}, pos=getattr(value, "pos", position), key_pos={wrapper: position})
         if rest:
             copy[index] = self.set(copy[index], rest, value, position, dotted, here)
         elif value is None:
@@ -193,12 +200,34 @@ def _appended(items: list, more: list, more_pos: list[Position]) -> LocList:
     return copy
 
 
+def item_name(item: Any) -> str | None:
+    """The `name` of a list item: its own (a stream, a step), or that of the map inside its one
+    key (a cooperation rule `{overflow: {name: ...}}`)."""
+    if not isinstance(item, dict):
+        return None
+    if "name" in item:
+        return str(item["name"])
+    if len(item) == 1:
+        inner = next(iter(item.values()))
+        if isinstance(inner, dict) and "name" in inner:
+            return str(inner["name"])
+    return None
+
+
+def _wrapper(item: Any, segment: Any) -> str | None:
+    """The one key of a list item found by the name inside it (`overflow` for a rule named by
+    `segment`), so that the dotted path goes on inside the rule; None otherwise."""
+    if isinstance(item, dict) and "name" not in item and len(item) == 1 and item_name(item) == str(segment):
+        return str(next(iter(item)))
+    return None
+
+
 def _list_index(items: list[Any], segment: Any) -> int | None:
     text = str(segment)
     if text.isdigit():
         return int(text) if int(text) < len(items) else None
     for k, item in enumerate(items):
-        if isinstance(item, dict) and item.get("name") == text:
+        if item_name(item) == text:
             return k
     return None
 

@@ -53,6 +53,7 @@ _PARSED: dict[Any, Words] = {
     _validator(schema.Rate): _nouns("rate", "rates", "12/h, 250/d, 900/w"),
     _validator(schema.Speed): _nouns("speed", "speeds", "45km/h"),
     _validator(schema.TimeOfDay): _nouns("time of day", "times of day", '"08:30"'),
+    _validator(schema.Moment): _nouns("time of the run", "times of the run", '30d from time 0, or 2020-11-02, "2020-11-02 08:00" with `run.start`'),
     _validator(schema.Days): _nouns("days", "days", "mon, mon-fri, sat,sun"),
     _validator(schema.Ident): _nouns("name", "names"),
     _validator(schema.RoleRef): _nouns("role or SITE.ROLE", "roles or SITE.ROLE"),

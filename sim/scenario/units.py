@@ -1,4 +1,4 @@
-"""Units of the scenario language: durations, rates, speeds, times of day and days.
+"""Units of the scenario language: durations, rates, speeds, times of day, days and moments.
 
 Everything is converted to the engine's base units once, at load time: time in minutes,
 rates per minute, speeds in km per minute. A bare number where a unit is required is an
@@ -7,6 +7,7 @@ error, never a guess.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 
@@ -20,6 +21,10 @@ _DURATION = re.compile(rf"^\s*({_NUMBER})\s*(min|h|d|w)\s*$")
 _RATE = re.compile(rf"^\s*({_NUMBER})\s*/\s*(min|h|d|w)\s*$")
 _SPEED = re.compile(rf"^\s*({_NUMBER})\s*km\s*/\s*(min|h)\s*$")
 _TIME = re.compile(r"^\s*([0-9]{1,2}):([0-9]{2})\s*$")
+_DATE = re.compile(r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2})?\s*$")
+
+Moment = float | datetime.datetime
+"""A time of the run: minutes from time 0, or a date and time of the calendar (with `run.start`)."""
 
 
 class UnitError(ValueError):
@@ -100,6 +105,44 @@ def parse_interval(value: object) -> tuple[float, float]:
     if end <= start:
         raise UnitError(f"'{value}' ends before it starts (an opening interval stays within one day)")
     return start, end
+
+
+def parse_moment(value: object) -> Moment:
+    """A time of the run: a duration from time 0 (``30d``, ``36h``), or a date (``2020-11-02``,
+    its 00:00) or a date and time (``"2020-11-02 08:00"``), which need `run.start`."""
+    if isinstance(value, datetime.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, datetime.date):
+        return datetime.datetime.combine(value, datetime.time())
+    if isinstance(value, str) and _DATE.match(value):
+        try:
+            return datetime.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise UnitError(f"'{value.strip()}' is not a date of the calendar (expected YYYY-MM-DD, e.g. 2020-11-02)") from None
+    if isinstance(value, str) and not _DURATION.match(value):
+        raise UnitError(f"'{value}' is not a time of the run (expected a duration from time 0 such as 30d, "
+                        "or a date such as 2020-11-02 or \"2020-11-02 08:00\")")
+    minutes = parse_duration(value)
+    if not math.isfinite(minutes):
+        raise UnitError("the number is too large (expected a finite time)")
+    return minutes
+
+
+def moment_minutes(moment: Moment, start: datetime.date | None) -> float:
+    """Minutes from time 0 to a moment; a date needs `start`, the date of time 0 (the checks
+    make sure it is there)."""
+    if not isinstance(moment, datetime.datetime):
+        return moment
+    if start is None:
+        raise UnitError(f"the date {format_moment(moment)} needs `run.start`, the date of time 0")
+    return (moment - datetime.datetime.combine(start, datetime.time())).total_seconds() / 60.0
+
+
+def format_moment(moment: Moment) -> str:
+    """A moment as the scenario language writes it."""
+    if isinstance(moment, datetime.datetime):
+        return f"{moment:%Y-%m-%d}" if moment.time() == datetime.time() else f"{moment:%Y-%m-%d %H:%M}"
+    return format_duration(moment)
 
 
 def format_duration(minutes: float) -> str:

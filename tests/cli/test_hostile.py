@@ -199,6 +199,25 @@ def test_add_appends_after_the_base_list(tmp_path: Path) -> None:
     assert [r.overflow.resource for r in rules] == ["bed", "doctor"]
 
 
+def test_a_variant_changes_or_removes_a_rule_by_its_name_and_adds_one_without_the_list(tmp_path: Path) -> None:
+    rules = """cooperation:
+  - overflow: {name: to_c, resource: bed, from: h, to: [c]}
+  - overflow: {name: doctors, resource: doctor, from: h, to: [c]}
+pathways:"""
+    text = SMALL.replace("pathways:", rules, 1).replace(
+        "resources: {doctor: 2, bed: 10}}", "resources: {doctor: 2, bed: 10}}, c: {location: [50.1, 3.0], resources: {bed: 4, doctor: 1}}").replace(
+        'more: {"sites.h.resources.bed": 12}', """more:
+    cooperation.to_c.when: {occupancy_above: 0.8}
+    cooperation.doctors: null
+    add:
+      cooperation: [{overflow: {name: late, resource: bed, from: h, to: [c], in_force: {from: 2d}}}]""")
+    loaded = load_text(text)
+    more = [r.overflow for r in loaded.variant("more").scenario.cooperation]
+    assert [(r.name, r.resource) for r in more] == [("to_c", "bed"), ("late", "bed")]
+    assert more[0].when.occupancy_above == 0.8 and more[1].in_force.from_ == 2 * 1440.0
+    assert [r.overflow.name for r in loaded.variant("base").scenario.cooperation] == ["to_c", "doctors"]
+
+
 # --- command-line options, checked before anything is simulated -------------------------------------
 
 

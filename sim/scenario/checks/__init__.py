@@ -1,5 +1,6 @@
-"""Checks that need the whole scenario, in five sections: the run, arrivals, transport, schedules
-and calendars (`run`); steps (`steps`); branch probabilities (`branches`); gotos and step names
+"""Checks that need the whole scenario, in six sections: the run, arrivals, transport, schedules
+and calendars (`run`); dated changes, rule periods and switches, rule names (`dated`); steps
+(`steps`); branch probabilities (`branches`); gotos and step names
 (`pathways`); cooperation rules and targets (`cooperation`); and the size bounds (`sizes`)."""
 
 from sim.scenario.checks.common import Finding

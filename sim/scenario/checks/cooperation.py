@@ -4,10 +4,12 @@ overlap nor lend more than is in force; one target per wait and per resource."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from sim.scenario import schema
+from sim.scenario import dated, schema
+from sim.scenario.checks import dated as dated_checks
 from sim.scenario.checks.attributes import show, values_of
 from sim.scenario.checks.common import (
     TOLERANCE,
@@ -146,7 +148,7 @@ def _quota_groups(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
 def _rules(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
     """The references and values of every cooperation rule."""
     for i, rule in enumerate(scenario.cooperation):
-        kind = next(iter(type(rule).model_fields))
+        kind = schema.rule_kind(rule)
         check = _RULE_CHECKS.get(kind)
         if check is None:
             raise TypeError(f"no checks for the cooperation rule `{kind}`: add them to _RULE_CHECKS")
@@ -154,30 +156,40 @@ def _rules(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
 
 
 def _staff_sessions(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
-    """Sessions lending one role from one site never overlap nor lend more than is in force there."""
-    groups: dict[tuple[str, str], list[tuple[Loc, schema.Window]]] = {}
+    """Sessions lending one role from one site never overlap nor lend more than is in force there,
+    in any regime of the lender's dated changes while the rule is in force."""
+    groups: dict[tuple[str, str], list[tuple[Loc, schema.Window, list[tuple[float, float]] | None]]] = {}
+    readable = dated_checks.readable(scenario)
     for i, rule in enumerate(scenario.cooperation):
         if isinstance(rule, schema.ShareStaff):
             staff = rule.share_staff
+            periods = dated.rule_periods(scenario, staff) if readable else None
             for j, session in enumerate(staff.sessions):
-                groups.setdefault((staff.resource, staff.from_), []).append((("cooperation", i, "share_staff", "sessions", j), session))
+                groups.setdefault((staff.resource, staff.from_), []).append((("cooperation", i, "share_staff", "sessions", j), session, periods))
     for (role, lender), sessions in groups.items():
-        intervals = [week_intervals(s.days, s.from_, s.to) for _, s in sessions]
+        intervals = [week_intervals(s.days, s.from_, s.to) for _, s, _ in sessions]
         for k, _, minute in overlaps(intervals):
             yield sessions[k][0], (
                 f"this session overlaps another session lending '{role}' from site '{lender}' at {clock(minute)} "
                 f"(expected the sessions of one role and site not to overlap)"
             )
         resource = scenario.sites[lender].resources.get(role) if lender in scenario.sites else None
-        if isinstance(resource, schema.CapacityResource):
-            in_force = capacity_in_force(resource)
-            for (loc, session), covered in zip(sessions, intervals):
+        if not isinstance(resource, schema.CapacityResource):
+            continue
+        regimes = dated.capacity_regimes(scenario, resource) if readable else [dated.Regime(0.0, math.inf, resource, None)]
+        for (loc, session, periods), covered in zip(sessions, intervals):
+            for regime in regimes:
+                if periods is not None and not any(max(a, regime.start) < min(b, regime.end) for a, b in periods):
+                    continue
+                in_force = capacity_in_force(regime.capacity)
                 short = next((m for a, b in covered for m in range(a, b) if in_force[m] < session.capacity), None)
                 if short is not None:
+                    when = "" if len(regimes) == 1 else f" from {dated_checks.place(scenario, regime.start)}"
                     yield loc, (
                         f"the session lends {session.capacity} '{role}' but site '{lender}' has {in_force[short]} "
-                        f"at {clock(short)} (expected at most the capacity in force during the session)"
+                        f"at {clock(short)}{when} (expected at most the capacity in force during the session)"
                     )
+                    break
 
 
 def _targets(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:

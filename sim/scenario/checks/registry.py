@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sim.scenario import schema
-from sim.scenario.checks import branches, cooperation, pathways, run, steps
+from sim.scenario.checks import branches, cooperation, dated, pathways, run, steps
 from sim.scenario.checks.common import Finding
 from sim.scenario.checks.sizes import check_sizes
 from sim.scenario.reach import reach
 
-SECTIONS = (run, steps, branches, pathways, cooperation)
+SECTIONS = (run, dated, steps, branches, pathways, cooperation)
 """The sections of the checks, in the order they run."""
 
 

@@ -66,33 +66,41 @@ def _transport_keys(scenario: schema.Scenario, where: Reach) -> Iterator[Finding
 
 
 def _schedules(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
-    """The schedule windows of a capacity never overlap."""
+    """The schedule windows of a capacity (and of each of its dated changes) never overlap."""
     for name, site in scenario.sites.items():
         for role, resource in site.resources.items():
             if isinstance(resource, schema.CapacityResource):
-                windows = [week_intervals(w.days, w.from_, w.to) for w in resource.schedule]
-                for k, j, minute in overlaps(windows):
-                    yield ("sites", name, "resources", role, "schedule", k), (
-                        f"this window overlaps window {j} at {clock(minute)} "
-                        f"(expected the windows of one resource not to overlap)"
-                    )
+                loc = ("sites", name, "resources", role)
+                schedules = [(loc + ("schedule",), resource.schedule)]
+                schedules += [(loc + ("changes", j, "schedule"), c.schedule) for j, c in enumerate(resource.changes) if c.schedule]
+                for at, schedule in schedules:
+                    windows = [week_intervals(w.days, w.from_, w.to) for w in schedule]
+                    for k, j, minute in overlaps(windows):
+                        yield at + (k,), (
+                            f"this window overlaps window {j} at {clock(minute)} "
+                            f"(expected the windows of one resource not to overlap)"
+                        )
 
 
 def _calendars(scenario: schema.Scenario, where: Reach) -> Iterator[Finding]:
-    """The opening hours of a calendar never overlap and hold at least one slot."""
+    """The opening hours of a calendar (and of each of its dated changes) never overlap and hold
+    at least one slot."""
     for name, site in scenario.sites.items():
         for role, resource in site.resources.items():
             if isinstance(resource, schema.CalendarResource):
                 loc, calendar = ("sites", name, "resources", role, "calendar"), resource.calendar
-                hours = [week_intervals(w.days, w.start, w.end) for w in calendar.open]
-                for _, _, minute in overlaps(hours):
-                    yield loc + ("open",), f"opening hours overlap at {clock(minute)} (expected each time of the week listed once)"
-                longest = max((w.end - w.start for w in calendar.open), default=0.0)
-                if int(longest / calendar.slot + 1e-9) == 0:
-                    yield loc + ("slot",), (
-                        f"no opening interval holds one slot of {units.format_duration(calendar.slot)}, so the calendar "
-                        f"offers no appointment (expected opening hours at least one slot long)"
-                    )
+                hours = [(loc + ("open",), calendar.open)]
+                hours += [(loc + ("changes", j, "open"), c.open) for j, c in enumerate(calendar.changes) if c.open is not None]
+                for at, opening in hours:
+                    intervals = [week_intervals(w.days, w.start, w.end) for w in opening]
+                    for _, _, minute in overlaps(intervals):
+                        yield at, f"opening hours overlap at {clock(minute)} (expected each time of the week listed once)"
+                    longest = max((w.end - w.start for w in opening), default=0.0)
+                    if int(longest / calendar.slot + 1e-9) == 0:
+                        yield (loc + ("slot",) if opening is calendar.open else at), (
+                            f"no opening interval holds one slot of {units.format_duration(calendar.slot)}, so the calendar "
+                            f"offers no appointment (expected opening hours at least one slot long)"
+                        )
 
 
 CHECKS: tuple[Callable[[schema.Scenario, Reach], Iterator[Finding]], ...] = (

@@ -8,21 +8,29 @@ minute, km per minute). Checks that need the whole scenario live in `sim.scenari
 from sim.scenario.schema.arrivals import Arrival, Attribute, CurvePoint, Series
 from sim.scenario.schema.cooperation import (
     RULE_KINDS,
+    InForce,
     OccupancyAbove,
     Overflow,
     OverflowRule,
+    Period,
     QueueAbove,
     Quotas,
     Route,
     RouteRule,
     Rule,
+    RuleCommon,
     ShareCalendar,
     ShareCalendarRule,
     ShareStaff,
     ShareStaffRule,
+    StateSwitch,
+    SwitchOff,
+    SwitchOn,
     Trigger,
     WaitAbove,
     Weights,
+    rule_body,
+    rule_kind,
 )
 from sim.scenario.schema.distributions import (
     DIST_KINDS,
@@ -54,8 +62,10 @@ from sim.scenario.schema.scenario import (
     json_schema,
 )
 from sim.scenario.schema.sites import (
+    CalendarChange,
     CalendarResource,
     CalendarSpec,
+    CapacityChange,
     CapacityResource,
     OpeningWindow,
     Resource,
@@ -85,6 +95,7 @@ from sim.scenario.schema.types import (
     Days,
     Duration,
     Ident,
+    Moment,
     NonNegative,
     Probability,
     Rate,
@@ -101,6 +112,17 @@ from sim.scenario.schema.types import (
 )
 
 __all__ = [
+    "Moment",
+    "CapacityChange",
+    "CalendarChange",
+    "rule_kind",
+    "rule_body",
+    "SwitchOn",
+    "SwitchOff",
+    "StateSwitch",
+    "RuleCommon",
+    "Period",
+    "InForce",
     "attribute_key",
     "Arrival",
     "Attribute",

@@ -1,4 +1,5 @@
-"""Cooperation rules: overflow, route, share_staff and share_calendar."""
+"""Cooperation rules: overflow, route, share_staff and share_calendar, each with an optional name
+and an optional time in force (periods of the run, or a switch on the system's state)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sim.scenario.schema.types import (
     AttributeValue,
     Duration,
     Ident,
+    Moment,
     NonNegative,
     Probability,
     RoleRef,
@@ -23,6 +25,68 @@ from sim.scenario.schema.types import (
     single_key,
     tagged,
 )
+
+
+class Period(Strict):
+    """A stretch of the run during which a rule is in force, from `from` (included) to `to`."""
+
+    from_: Moment | None = Field(None, alias="from")
+    """Start: a duration from time 0 (30d) or a date (2020-10-22) with `run.start` (default: time 0)."""
+    to: Moment | None = None
+    """End, excluded (default: the end of the run)."""
+
+
+class SwitchOn(Strict):
+    """When a rule switches on: a resource's occupancy above a share, for long enough."""
+
+    of: RoleRef
+    """The resource watched, SITE.ROLE."""
+    occupancy_above: Probability
+    """Busy over capacity in force above this share..."""
+    for_: Duration = Field(0.0, alias="for")
+    """...without a break for this long (default: at once)."""
+
+
+class SwitchOff(Strict):
+    """When a rule switches off again: the same resource's occupancy below a share, for long enough."""
+
+    occupancy_below: Probability
+    """Busy over capacity in force below this share..."""
+    for_: Duration = Field(0.0, alias="for")
+    """...without a break for this long (default: at once)."""
+
+
+class StateSwitch(Strict):
+    """A rule in force from a threshold crossed until a lower one (hysteresis), as a "plan blanc"."""
+
+    when: SwitchOn
+    """Switch the rule on when this holds."""
+    until: SwitchOff
+    """Switch it off again when this holds."""
+
+
+InForce = Annotated[
+    Union[
+        Annotated[tuple[Period, ...], Tag("<periods>")],
+        Annotated[StateSwitch, Tag("<switch>")],
+        Annotated[Period, Tag("<period>")],
+    ],
+    Discriminator(
+        lambda v: "<periods>" if isinstance(v, (list, tuple)) else ("<switch>" if "when" in v else "<period>") if isinstance(v, dict) else None,
+        custom_error_type="in_force",
+        custom_error_message="expected {from: WHEN, to: WHEN}, a list of them, or {when: {...}, until: {...}}",
+    ),
+]
+
+
+class RuleCommon(Strict):
+    """What every cooperation rule may carry: a name and a time in force."""
+
+    name: Ident | None = None
+    """A name for results, the report and variants (`cooperation.NAME` addresses the rule)."""
+    in_force: InForce | None = None
+    """When the rule applies: {from, to} (dates or times of the run), a list of such periods, or
+    {when: {of, occupancy_above, for}, until: {occupancy_below, for}}; default: the whole run."""
 
 
 class OccupancyAbove(Strict):
@@ -57,7 +121,7 @@ Trigger = Annotated[
 ]
 
 
-class OverflowRule(Strict):
+class OverflowRule(RuleCommon):
     """Send patients to a partner when the home resource is saturated."""
 
     resource: Ident
@@ -96,7 +160,7 @@ class Weights(Strict):
     """Relative weight of each site."""
 
 
-class RouteRule(Strict):
+class RouteRule(RuleCommon):
     """At arrival, the patient picks a site among several."""
 
     arrivals: Annotated[tuple[Ident, ...], Field(min_length=1)]
@@ -128,7 +192,7 @@ class RouteRule(Strict):
         return self
 
 
-class ShareStaffRule(Strict):
+class ShareStaffRule(RuleCommon):
     """Shared medical time: capacity leaves one site for another during sessions."""
 
     resource: Ident
@@ -150,7 +214,7 @@ class Quotas(Strict):
     """Share of slots reserved for each value."""
 
 
-class ShareCalendarRule(Strict):
+class ShareCalendarRule(RuleCommon):
     """Equipment shared between partners: several sites book on one calendar."""
 
     calendar: RoleRef
@@ -198,3 +262,13 @@ Rule = Annotated[
         custom_error_message="expected one cooperation rule: " + ", ".join(RULE_KINDS),
     ),
 ]
+
+
+def rule_kind(rule: Overflow | Route | ShareStaff | ShareCalendar) -> str:
+    """The kind of a rule: the key of its one-key wrapper (`overflow`, `route`, ...)."""
+    return next(iter(type(rule).model_fields))
+
+
+def rule_body(rule: Overflow | Route | ShareStaff | ShareCalendar) -> RuleCommon:
+    """The rule inside its one-key wrapper (`{overflow: {...}}` gives the overflow rule)."""
+    return getattr(rule, rule_kind(rule))

@@ -15,7 +15,7 @@ from pydantic import (
 
 from sim.scenario import units
 from sim.scenario.limits import MAX_CAPACITY
-from sim.scenario.schema.types import Capacity, Days, Duration, Ident, Speed, Strict, TimeOfDay, present_or
+from sim.scenario.schema.types import Capacity, Days, Duration, Ident, Moment, Speed, Strict, TimeOfDay, present_or
 
 
 class Window(Strict):
@@ -39,13 +39,32 @@ class Window(Strict):
         return self
 
 
+class CapacityChange(Strict):
+    """From a time of the run on, a new capacity, a new weekly schedule, or both."""
+
+    from_: Moment = Field(alias="from")
+    """When the change takes effect: a duration from time 0 (30d) or a date (2020-11-02) with `run.start`."""
+    capacity: Capacity | None = None
+    """The capacity outside every schedule window from then on (default: unchanged)."""
+    schedule: tuple[Window, ...] | None = None
+    """The weekly schedule from then on (default: unchanged; `[]` ends every window)."""
+
+    @model_validator(mode="after")
+    def _something(self) -> CapacityChange:
+        if self.capacity is None and self.schedule is None:
+            raise ValueError("a change needs a `capacity`, a `schedule` or both")
+        return self
+
+
 class CapacityResource(Strict):
-    """A resource with a fixed capacity, optionally varying by a weekly schedule."""
+    """A resource with a fixed capacity, optionally varying by a weekly schedule and changing on dates."""
 
     capacity: Capacity = 0
     """Capacity outside every schedule window."""
     schedule: tuple[Window, ...] = ()
     """Weekly windows with their own capacity."""
+    changes: tuple[CapacityChange, ...] = ()
+    """Dated changes, in time order: from each, its capacity or schedule replaces the one before."""
 
     @model_validator(mode="after")
     def _something(self) -> CapacityResource:
@@ -78,6 +97,29 @@ def _opening(value: Any) -> Any:
     return tuple(windows)
 
 
+class CalendarChange(Strict):
+    """From a time of the run on, new opening hours, another number of scanners, or both."""
+
+    from_: Moment = Field(alias="from")
+    """When the change takes effect: a duration from time 0 (30d) or a date (2020-11-02) with `run.start`."""
+    scanners: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] | None = None
+    """Machines working in parallel from then on (default: unchanged)."""
+    open: Annotated[
+        tuple[OpeningWindow, ...],
+        PlainValidator(_opening),
+        WithJsonSchema(
+            {"type": "object", "additionalProperties": {"type": "string"}, "description": 'days to "HH:MM-HH:MM"'}
+        ),
+    ] | None = None
+    """Opening hours from then on (default: unchanged)."""
+
+    @model_validator(mode="after")
+    def _something(self) -> CalendarChange:
+        if self.scanners is None and self.open is None:
+            raise ValueError("a change needs `scanners`, `open` or both")
+        return self
+
+
 class CalendarSpec(Strict):
     """A booked resource: appointments in slots during opening hours."""
 
@@ -93,6 +135,8 @@ class CalendarSpec(Strict):
         ),
     ]
     """Opening hours: days to "HH:MM-HH:MM" (several intervals separated by commas)."""
+    changes: tuple[CalendarChange, ...] = ()
+    """Dated changes, in time order: from each, its opening hours or scanners replace the ones before."""
 
     @model_validator(mode="after")
     def _positive(self) -> CalendarSpec:

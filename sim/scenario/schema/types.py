@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from typing import Annotated, Any, Union
@@ -70,6 +71,14 @@ Duration = _unit_type(
 )
 Rate = _unit_type(units.parse_rate, r"^\s*[0-9.]+\s*/\s*(min|h|d|w)\s*$", "a rate with a unit: 12/h, 250/d, 900/w")
 Speed = _unit_type(units.parse_speed, r"^\s*[0-9.]+\s*km\s*/\s*(min|h)\s*$", "a speed: 45km/h")
+Moment = Annotated[
+    Union[float, datetime.datetime],
+    PlainValidator(units.parse_moment),
+    PlainSerializer(units.format_moment, return_type=str),
+    WithJsonSchema({"type": "string", "description": "a time of the run: a duration from time 0 (30d) or a date (2020-11-02, "
+                    "\"2020-11-02 08:00\") with run.start"}),
+]
+"""A time of the run: minutes from time 0, or a date and time (`sim.scenario.units.moment_minutes`)."""
 TimeOfDay = _unit_type(units.parse_time_of_day, r"^[0-9]{1,2}:[0-9]{2}$", 'a time of day: "08:30"')
 Days = Annotated[
     tuple[int, ...],
