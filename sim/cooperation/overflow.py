@@ -5,14 +5,15 @@ The trigger is read when the patient asks for the resource at home (`full`,
 *has room* when the same trigger does not hold there (`full` and `wait_above`: a unit is free
 at once). Among partners with room, `nearest` takes the closest to home, `least_occupied` the
 lowest busy/capacity, `in_order` the first listed. Without a partner with room, or past
-`max_per_day` transfers in the day, the patient waits at home (a `wait_above` patient is checked
-again every `recheck`). With `reserve`, a partner needs a unit free at once: it is taken when the
+`max_per_day` transfers in the day, or while the rule is out of its time in force, the patient
+waits at home (a `wait_above` patient is checked again every `recheck`). With `reserve`, a partner needs a unit free at once: it is taken when the
 transfer is decided and held during the journey.
 """
 
 from __future__ import annotations
 
 from sim.cooperation.strategies import chooser, trigger
+from sim.cooperation.switch import Switch
 from sim.cooperation.view import SiteView
 from sim.scenario import schema
 
@@ -25,8 +26,12 @@ RECHECK = 60.0
 class OverflowPolicy:
     """One overflow rule, ready to decide for patients asking for its resource at its home site."""
 
-    def __init__(self, rule: schema.OverflowRule, view: SiteView, streams: list[str]):
+    def __init__(self, rule: schema.OverflowRule, view: SiteView, streams: list[str], switch: Switch | None = None):
         self.rule = rule
+        self.switch = switch
+        """With a time in force: whether the rule is in force now."""
+        self.sent = 0
+        """Counted patients this rule sent to a partner."""
         self.role = rule.resource
         self.home = view.index[rule.from_]
         self.partners = [view.index[p] for p in rule.to]
@@ -41,6 +46,10 @@ class OverflowPolicy:
         self._today = 0
         self.states = {s: view.resource(s, self.role) for s in (self.home, *self.partners) if view.resource(s, self.role) is not None}
         """The resource of the rule's role at home and at each partner."""
+
+    def in_force(self) -> bool:
+        """Whether the rule applies now (always, without a time in force)."""
+        return self.switch is None or self.switch.on
 
     def concerns(self, stream: int) -> bool:
         """Whether the rule applies to patients of this stream."""

@@ -48,7 +48,7 @@ class OverflowCheck(Wakeup):
         now = self.node.ctx.env.now
         if self.ticket[3] is None:
             return
-        target = self.policy.partner(now)
+        target = self.policy.partner(now) if self.policy.in_force() else None
         if target is not None and self.resource.withdraw(now, self.ticket):
             self.node.send(self.patient, target, self.policy)
             return
@@ -120,7 +120,7 @@ class Acquire(Node):
         if policies is None:
             return False
         for policy in policies:
-            if policy.wait_above is None and policy.concerns(patient.stream) and policy.saturated(patient.site):
+            if policy.wait_above is None and policy.concerns(patient.stream) and policy.saturated(patient.site) and policy.in_force():
                 target = policy.partner(now)
                 if target is not None:
                     self.send(patient, target, policy)
@@ -132,6 +132,8 @@ class Acquire(Node):
         takes the unit the policy reserved for it there; it frees what it kept as it leaves."""
         node = self.elsewhere or self
         patient.diverted = node
+        if patient.counted:
+            policy.sent += 1
         if policy.reserve:
             reserved = node.resources[target]
             reserved.take_now(self.ctx.env.now)

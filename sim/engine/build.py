@@ -7,54 +7,29 @@ Nothing here runs the simulation.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from simpy.core import Environment
 
-from sim.cooperation import Cooperation, RoutePolicy, SiteView
+from sim.cooperation import Cooperation, Hysteresis, RoutePolicy, SiteView, Switch
 from sim.engine import streams
 from sim.engine.arrivals import rate_profile
 from sim.engine.calendar import Calendar
+from sim.engine.capacity import CapacityDriver, Lending, Plan, changing, plan_level
 from sim.engine.compile import Compiler, Slots, draw_keys, reachable_pathways
-from sim.engine.context import Context
-from sim.engine.events import NORMAL, Wakeup
+from sim.engine.context import RULE_OFF, RULE_ON, Context
 from sim.engine.model import Model
 from sim.engine.patients import ArrivalDriver, AttributeSpec, DrawKey, StreamDraws
 from sim.engine.records import EventLog, StateLog, StreamRecord, TransferRecord
-from sim.engine.resources import Resource, Timeline, capacity_at, opening_windows, schedule_windows, timeline
+from sim.engine.resources import Resource, opening_windows, schedule_windows, timeline
 from sim.engine.steps import Exit
-from sim.scenario import schema
+from sim.engine.switches import PeriodSwitcher, StateWatch
+from sim.scenario import dated, schema
 from sim.scenario.transport import transport_minutes
 from sim.scenario.walk import split_ref, step_lists
-
-
-class CapacityDriver(Wakeup):
-    """Applies a resource's weekly capacity timeline: a SimPy event waking at each change."""
-
-    __slots__ = ("env", "resource", "changes", "offset", "end", "_k", "_week")
-
-    def __init__(self, env: Environment, resource: Resource, changes: Timeline, offset: float, end: float):
-        self.env, self.resource, self.changes, self.offset, self.end = env, resource, changes, offset, end
-        minute = offset % (7 * 1440.0)
-        self._k = sum(1 for start, _ in changes if start <= minute)
-        self._week = offset // (7 * 1440.0)
-        self.callbacks = None
-        self._schedule()
-
-    def _schedule(self) -> None:
-        if self._k == len(self.changes):
-            self._k, self._week = 0, self._week + 1
-        at = self._week * 7 * 1440.0 + self.changes[self._k][0] - self.offset
-        if at < self.end:
-            self.callbacks = [self._apply]
-            self.env.schedule(self, NORMAL, at - self.env.now)
-
-    def _apply(self, _: Any) -> None:
-        self.resource.set_capacity(self.env.now, self.changes[self._k][1])
-        self._k += 1
-        self._schedule()
 
 
 def week_offset(scenario: schema.Scenario) -> float:
@@ -107,7 +82,7 @@ def build(scenario: schema.Scenario, replication: int, seed: int, events: bool =
     keys_by_pathway = {name: draw_keys(name, steps) for name, steps in scenario.pathways.items()}
     stream_keys = [[k for p in reachable_pathways(scenario, a.pathway) for k in keys_by_pathway[p]] for a in scenario.arrivals]
     for s, arrival in enumerate(scenario.arrivals):
-        if any(isinstance(r.choose, schema.Weights) and arrival.name in r.arrivals for r in cooperation.routes):
+        if any(isinstance(r.choose, schema.Weights) and arrival.name in r.arrivals for r, _ in cooperation.routes):
             stream_keys[s].append(ROUTE_DRAW)
     slots: Slots = {}
     for s, keys in enumerate(stream_keys):
@@ -128,21 +103,23 @@ def build(scenario: schema.Scenario, replication: int, seed: int, events: bool =
     for site_name, site in scenario.sites.items():
         for role, spec in site.resources.items():
             key = f"{site_name}.{role}"
+            plan = _plan(scenario, key, spec, cooperation)
             if isinstance(spec, schema.CalendarResource):
                 quota = shared.get(key)
-                model.calendars[key] = Calendar(spec.calendar, offset, quota.shares if quota else None, quota.release if quota else None)
-                changes = timeline(0, opening_windows(spec.calendar))
-            else:
-                changes = timeline(spec.capacity, schedule_windows(spec) + cooperation.capacity.get(key, []))
-            capacity = capacity_at(changes, offset, 0.0)
+                regimes = [(r.start, r.end, r.calendar) for r in dated.calendar_regimes(scenario, spec.calendar)]
+                regimes[-1] = (regimes[-1][0], math.inf, regimes[-1][2])  # slots are offered past the end of the run
+                model.calendars[key] = Calendar(spec.calendar, offset, quota.shares if quota else None, quota.release if quota else None,
+                                                regimes if len(regimes) > 1 else None)
+            capacity = plan_level(plan, offset, 0.0)
             thresholds = tuple(sorted({t.below for t in occupancy_targets if target_matches(t.occupancy, key)}))
             blocked = StateLog(warmup, end, 0, 0, capacity) if key in kept or role in kept else None
             resource = Resource(key, capacity, StateLog(warmup, end, 0, 0, capacity, thresholds), blocked)
             model.resources[key] = resource
             if ctx.log is not None:
                 resource.code = ctx.log.code(key)
-            if len(changes) > 1:
-                model.drivers.append(CapacityDriver(env, resource, changes, offset, end))
+            if changing(plan):
+                model.drivers.append(CapacityDriver(env, resource.set_base, plan, offset, end))
+    _switches(model, cooperation, offset)
 
     view = SiteView(scenario, sites, model.resources)
     model.overflows = cooperation.overflow_policies(view, stream_names)
@@ -169,6 +146,61 @@ ROUTE_DRAW = DrawKey("route", "choice", None)
 def _traveller(ctx: Context, start: Callable[[Any], None]) -> Callable[[Any, int], None]:
     """How a routed patient reaches the chosen site: it travels there, then starts its pathway."""
     return lambda patient, site: ctx.move(patient, site, 0, start)
+
+
+def _plan(scenario: schema.Scenario, key: str, spec: schema.Resource, cooperation: Cooperation) -> Plan:
+    """The capacity plan of a resource: in each dated regime, its weekly schedule (or a calendar's
+    opening hours) with the sessions of staff-sharing rules in force all the time."""
+    if isinstance(spec, schema.CalendarResource):
+        return [(r.start, timeline(0, opening_windows(r.calendar))) for r in dated.calendar_regimes(scenario, spec.calendar)]
+    lent = cooperation.capacity.get(key, [])
+    return [(r.start, timeline(r.capacity.capacity, schedule_windows(r.capacity) + lent)) for r in dated.capacity_regimes(scenario, spec)]
+
+
+def _switches(model: Model, cooperation: Cooperation, offset: float) -> None:
+    """Move the switch of each rule with a time in force, log its switches, and let staff-sharing
+    rules with one lend their sessions through it."""
+    scenario, env = model.scenario, model.env
+    for index, rule, switch in cooperation.switches:
+        model.switches.append((index, rule, switch))
+        if model.ctx.log is not None:
+            switch.listeners.append(_switch_logger(model, rule, switch))
+        periods = dated.rule_periods(scenario, rule)
+        if periods is not None:
+            model.drivers.append(PeriodSwitcher(env, switch, periods, model.end))
+        else:
+            model.watches.append(StateWatch(env, switch, Hysteresis(rule.in_force), model.resources[rule.in_force.when.of]))
+    for rule, switch in cooperation.lendings:
+        lending = Lending(model.resources[f"{rule.from_}.{rule.resource}"], model.resources[f"{rule.to}.{rule.resource}"], switch)
+        plan: Plan = [(0.0, timeline(0, [(session, session.capacity) for session in rule.sessions]))]
+        model.drivers.append(CapacityDriver(env, lending.session, plan, offset, model.end))
+
+
+def _switch_logger(model: Model, rule: schema.RuleCommon, switch: Switch) -> Callable[[float, bool], None]:
+    """Logs a rule's switches in the event log: no patient (-1), the rule's label as the step,
+    and the site and resource it acts on."""
+    log, site, resource = model.ctx.log, model.sites.index(rule_site(rule)), rule_resource(rule)
+    label, code = log.code(switch.label), log.code(resource) if resource else 0
+    return lambda now, on: log.add(-1, -1, label, site, code, RULE_ON if on else RULE_OFF, now)
+
+
+def rule_site(rule: schema.RuleCommon) -> str:
+    """The site a rule acts from: the home of an overflow, the lender, the calendar's site, the
+    first candidate of a route."""
+    if isinstance(rule, (schema.OverflowRule, schema.ShareStaffRule)):
+        return rule.from_
+    if isinstance(rule, schema.ShareCalendarRule):
+        return str(split_ref(rule.calendar)[0])
+    return rule.among[0]
+
+
+def rule_resource(rule: schema.RuleCommon) -> str:
+    """The resource (SITE.ROLE) a rule acts on, or "" (a route without one)."""
+    if isinstance(rule, (schema.OverflowRule, schema.ShareStaffRule)):
+        return f"{rule.from_}.{rule.resource}"
+    if isinstance(rule, schema.ShareCalendarRule):
+        return rule.calendar
+    return f"{rule.among[0]}.{rule.resource}" if rule.resource else ""
 
 
 def kept_refs(scenario: schema.Scenario) -> set[str]:

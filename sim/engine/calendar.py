@@ -16,6 +16,7 @@ per group, so a long backlog costs almost nothing per booking.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 
 from sim.scenario import schema
@@ -40,16 +41,19 @@ def week_slots(spec: schema.CalendarSpec, week_offset: float) -> list[float]:
 class Calendar:
     """One calendar's entries, who owns each (quotas) and who booked it."""
 
-    __slots__ = ("spec", "shares", "release", "_pattern", "_weeks", "_credit", "times", "owner", "taker", "_next", "_any")
+    __slots__ = ("spec", "shares", "release", "_pattern", "_regimes", "_weeks", "_credit", "times", "owner", "taker", "_next", "_any")
 
     def __init__(self, spec: schema.CalendarSpec, week_offset: float, shares: list[float] | None = None,
-                 release: float | None = None):
+                 release: float | None = None, regimes: list[tuple[float, float, schema.CalendarSpec]] | None = None):
         self.spec = spec
         self.shares = shares or [1.0]
         """Share of entries reserved for each group (one group of share 1 without quotas)."""
         self.release = release
         """With quotas: minutes before its time at which a free entry opens to every group."""
         self._pattern = [t for t in week_slots(spec, week_offset) for _ in range(spec.scanners)]
+        self._regimes = [(start, end, [t for t in week_slots(s, week_offset) for _ in range(s.scanners)])
+                         for start, end, s in (regimes or [(0.0, math.inf, spec)])]
+        """Each dated regime of opening hours and scanners: (start, end, slots of one week)."""
         self._weeks = 0
         self._credit = [0.0] * len(self.shares)
         self.times: list[float] = []
@@ -57,6 +61,11 @@ class Calendar:
         self.taker: list[int] = []
         self._next: list[list[int]] = [[] for _ in self.shares]
         self._any: list[int] = []
+
+    @property
+    def pooled(self) -> int:
+        """The group of a booking outside every quota group, that may take any free entry."""
+        return len(self.shares)
 
     @property
     def slots_per_week(self) -> int:
@@ -73,11 +82,14 @@ class Calendar:
         return best
 
     def _extend(self) -> None:
-        """Generate one more week of entries (the first week may start before time 0)."""
-        if not self._pattern:
+        """Generate one more week of entries (the first week may start before time 0), each
+        from the regime in force at its time."""
+        if not any(pattern for _, _, pattern in self._regimes):
             raise ValueError("a calendar with no opening hours offers no slot")
         shift = self._weeks * MINUTES_PER_WEEK
-        for start in self._pattern:
+        week = self._regimes[0][2] if len(self._regimes) == 1 else sorted(
+            start for first, last, pattern in self._regimes for start in pattern if first <= start + shift < last)
+        for start in week:
             t = start + shift
             if t < 0:
                 continue

@@ -179,7 +179,8 @@ class Compiler:
                 quota = shared.get(key)
                 attribute = self.model_attribute(quota.attribute) if quota is not None and quota.attribute else -1
                 groups = quota.groups if quota is not None else {}
-                options.append((self.model.calendars[key], self.site_index[split_ref(key)[0]], attribute, groups))
+                options.append((self.model.calendars[key], self.site_index[split_ref(key)[0]], attribute, groups,
+                                quota.switch if quota is not None else None))
             result.append(options)
         return result
 

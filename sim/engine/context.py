@@ -14,7 +14,7 @@ from sim.engine.patients import Patient, StreamDraws
 from sim.engine.records import EVENT_KINDS, EventLog, StreamRecord, TransferRecord, WaitRecord
 from sim.engine.resources import Resource
 
-ARRIVAL, QUEUE, START, END, LEAVE, BOOKED, APPOINTMENT, TRANSFER_OUT, TRANSFER_IN, DEPART, BLOCKED = range(len(EVENT_KINDS))
+ARRIVAL, QUEUE, START, END, LEAVE, BOOKED, APPOINTMENT, TRANSFER_OUT, TRANSFER_IN, DEPART, BLOCKED, RULE_ON, RULE_OFF = range(len(EVENT_KINDS))
 
 MIDNIGHT_TO_MORNING = 8 * 60.0
 """A night blocked runs from 00:00 to 08:00: the 'night on a trolley' French emergency physicians count."""

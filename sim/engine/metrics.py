@@ -50,8 +50,21 @@ def replication_rows(model: Model) -> list[Row]:
     """Every statistic of a finished replication; checks conservation stream by stream."""
     targets = {t.wait: t.within for t in model.scenario.targets if isinstance(t, schema.WaitTarget)}
     rows = [*_wait_rows(model, targets), *_booking_rows(model, targets), *_patient_rows(model), *_resource_rows(model),
-            *_transfer_rows(model), *_flow_rows(model)]
+            *_transfer_rows(model), *_flow_rows(model), *_rule_rows(model)]
     return rows + _blocking_rows(model, targets) if model.keeps else rows
+
+
+def _rule_rows(model: Model) -> list[Row]:
+    """Per rule with a time in force: its share of the measured period in force and how often it
+    came into force then; per named overflow rule: the counted patients it sent to a partner."""
+    rows: list[Row] = []
+    measured = model.end - model.warmup
+    for _, _, switch in sorted(model.switches, key=lambda s: s[2].label):
+        rows.append(("rule", switch.label, "in_force_share", switch.time_on(model.warmup, model.end) / measured, "share"))
+        rows.append(("rule", switch.label, "switched_on", float(sum(on and at >= model.warmup for at, on in switch.times)), "times"))
+    named = sorted((p.rule.name, p.sent) for policies in model.overflows.values() for p in policies if p.rule.name is not None)
+    rows += [("transfers", f"rule:{name}", "count", float(sent), "patients") for name, sent in named]
+    return rows
 
 
 def _wait_rows(model: Model, targets: dict[str, float]) -> list[Row]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from simpy.core import Environment
 
-from sim.cooperation import Cooperation, OverflowPolicy
+from sim.cooperation import Cooperation, OverflowPolicy, Switch
 from sim.engine.calendar import Calendar
 from sim.engine.context import Context
 from sim.engine.records import BookingRecord, TransferRecord, WaitRecord
@@ -44,3 +44,7 @@ class Model:
     """Blocked times, by the name (or role) of the `use` step whose unit ended them."""
     keeps: bool = False
     """Whether some step keeps its unit after care (blocking is reported only then)."""
+    switches: list[tuple[int, schema.RuleCommon, Switch]] = field(default_factory=list)
+    """(index in the list, rule, switch) of every rule with a time in force."""
+    watches: list[Any] = field(default_factory=list)
+    """What watches a resource to switch a rule on its state."""

@@ -152,9 +152,13 @@ class BookingRecord:
     """Requests offered no slot within their patience, which went elsewhere."""
 
 
-EVENT_KINDS = ("arrival", "queue", "start", "end", "leave", "booked", "appointment", "transfer_out", "transfer_in", "depart",
-               "blocked")
+PATIENT_EVENTS = ("arrival", "queue", "start", "end", "leave", "booked", "appointment", "transfer_out", "transfer_in", "depart",
+                  "blocked")
 """What a patient event says happened."""
+RULE_EVENTS = ("rule_on", "rule_off")
+"""A rule with a time in force comes into force, or goes out of it (no patient: `patient` is -1)."""
+EVENT_KINDS = PATIENT_EVENTS + RULE_EVENTS
+"""Every kind of event in the log."""
 
 
 class EventLog:

@@ -100,6 +100,6 @@ def event_columns(model: Model) -> EventColumns:
             "resource": np.frombuffer(log.resource, dtype=np.int32).copy(),
             "event": np.frombuffer(log.kind, dtype=np.int8).copy(),
         },
-        names={"stream": list(model.streams), "step": list(log.labels), "site": list(model.sites),
+        names={"stream": [*model.streams, ""], "step": list(log.labels), "site": list(model.sites),
                "resource": list(log.labels), "event": list(EVENT_KINDS)},
     )

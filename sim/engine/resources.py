@@ -26,7 +26,7 @@ Timeline = list[tuple[float, int]]
 class Resource:
     """A capacity at a site, with its queue and its state log."""
 
-    __slots__ = ("key", "capacity", "busy", "waiting", "_heap", "_seq", "log", "code", "blocked", "blocked_log", "nights")
+    __slots__ = ("key", "capacity", "busy", "waiting", "_heap", "_seq", "log", "code", "blocked", "blocked_log", "nights", "base", "shift")
 
     def __init__(self, key: str, capacity: int, log: StateLog, blocked_log: StateLog | None = None):
         self.key = key
@@ -44,6 +44,10 @@ class Resource:
         """The step function of `blocked` (and the capacity), for a resource some step keeps."""
         self.nights = 0
         """Nights blocked: patients holding a unit at 00:00 and still blocked in it at 08:00."""
+        self.base = capacity
+        """The capacity its own timeline sets (the capacity in force is `base + shift`)."""
+        self.shift = 0
+        """Capacity lent to (+) or by (-) this resource by staff-sharing rules with a time in force."""
 
     def try_start(self, now: float) -> bool:
         """Take a unit at once if one is free and nobody waits; True when taken."""
@@ -83,6 +87,16 @@ class Resource:
             self._serve(now)
         else:
             self.log.record(now, self.busy, self.waiting, self.capacity)
+
+    def set_base(self, now: float, base: int) -> None:
+        """A new capacity from the resource's own timeline; what rules lend stays on top."""
+        self.base = base
+        self.set_capacity(now, base + self.shift)
+
+    def lend(self, now: float, units: int) -> None:
+        """Units added (or, negative, removed) by a staff-sharing rule switching in or out of force."""
+        self.shift += units
+        self.set_capacity(now, self.base + self.shift)
 
     def set_capacity(self, now: float, capacity: int) -> None:
         """Apply a new capacity in force."""

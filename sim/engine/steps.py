@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.cooperation import Switch
 from sim.engine.acquire import UseFor
 from sim.engine.calendar import Calendar
 from sim.engine.context import APPOINTMENT, BOOKED, QUEUE, Context
@@ -123,9 +124,10 @@ class Transfer(Node):
         self.ctx.move(patient, self.destination, self.label, self.next.enter)
 
 
-Option = tuple[Calendar, int, int, dict[Any, int]]
-"""A calendar a site may book on: the calendar, its site, the quota attribute index (-1: none)
-and the quota group of each attribute value (by attribute key)."""
+Option = tuple[Calendar, int, int, dict[Any, int], Switch | None]
+"""A calendar a site may book on: the calendar, its site, the quota attribute index (-1: none),
+the quota group of each attribute value (by attribute key), and the switch of the sharing rule
+when it has a time in force."""
 
 
 class Book(Node):
@@ -144,20 +146,23 @@ class Book(Node):
 
     def enter(self, patient: Patient) -> None:
         now = self.ctx.env.now
-        options = self.calendars[patient.site]
         urgent = self.urgent is not None and self.slot(self.urgent_draw, patient) < self.urgent[0]
         earliest = now if urgent else now + (self.slot(self.lead, patient) if self.lead is not None else 0.0)
+        options = self._usable(patient)
         best = None
-        for calendar, site, attribute, groups in options:
-            group = 0 if attribute < 0 else groups.get(attribute_key(patient.attrs[attribute]), -1)
+        for calendar, site, group in options:
             index = calendar.earliest(earliest, now, group)
             if best is None or calendar.times[index] < best[0].times[best[3]]:
                 best = (calendar, site, group, index)
+        if best is None:  # no calendar in force for this site: the patient goes elsewhere
+            if self.records is not None and patient.counted:
+                self.records.left += 1
+            self.ctx.leave_unseen(patient)
+            return
         calendar, site, group, index = best
         forced = urgent and calendar.times[index] > now + self.urgent[1]
         if forced:  # squeezed into the first slot of the site's own (or first) calendar, overbooked
-            calendar, site, attribute, groups = options[0]
-            group = 0 if attribute < 0 else groups.get(attribute_key(patient.attrs[attribute]), -1)
+            calendar, site, group = options[0]
             index = calendar.first_at_or_after(now)
         elif self.patience is not None and not urgent and calendar.times[index] - now > self.slot(self.patience, patient):
             if self.records is not None and patient.counted:
@@ -173,6 +178,18 @@ class Book(Node):
             self.ctx.event(patient, self.label, self.scan.resources[site].code, BOOKED)
         patient.callbacks = [self._at_slot]
         self.ctx.env.schedule(patient, NORMAL, start - now)
+
+    def _usable(self, patient: Patient) -> list[tuple[Calendar, int, int]]:
+        """(calendar, its site, the patient's group) of each calendar the patient may book on now:
+        a shared calendar out of its time in force is its own site's alone, quotas aside."""
+        usable = []
+        for calendar, site, attribute, groups, switch in self.calendars[patient.site]:
+            if switch is not None and not switch.on:
+                if site == patient.site:
+                    usable.append((calendar, site, calendar.pooled))
+                continue
+            usable.append((calendar, site, 0 if attribute < 0 else groups.get(attribute_key(patient.attrs[attribute]), -1)))
+        return usable
 
     def _at_slot(self, patient: Patient) -> None:
         if patient.booked != patient.site:

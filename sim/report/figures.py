@@ -164,7 +164,7 @@ def occupancy(results: Results, scope: str) -> Figure | None:
     axes = figure.subplots(len(variants), 2 if daily else 1, squeeze=False, sharex="col", sharey=True,
                            gridspec_kw={"width_ratios": [4, 1]} if daily else None)
     unit = "beds" if "bed" in scope.split(".")[-1] else "units"
-    blocking = False
+    blocking, top = False, 0.0
     for row, v in zip(axes, variants):
         data = table[table["variant"] == v].sort_values("hour")
         series = _series(data, hourly)
@@ -181,7 +181,7 @@ def occupancy(results: Results, scope: str) -> Figure | None:
         ax.set_ylabel(f"{v}\n{unit} in use", fontsize=9)
         ax.grid(color="#eeeeee")
         ax.margins(x=0)
-        ax.set_ylim(bottom=0)
+        top = max(top, float(np.nanmax(series[["busy", "capacity", "high"]].to_numpy(dtype=float), initial=0.0)))
         if daily:
             profile = _profile(data, results)
             row[1].fill_between(profile.index, profile["low"], profile["high"], color=tint, alpha=0.25, linewidth=0)
@@ -192,10 +192,11 @@ def occupancy(results: Results, scope: str) -> Figure | None:
             row[1].set_xticks([0, 6, 12, 18, 23])
             row[1].set_xlim(0, 23)
             row[1].grid(color="#eeeeee")
+    axes[0][0].set_ylim(0, 1.05 * top or 1.0)  # shared: every variant's largest capacity shows whole
     handles: dict[str, Any] = {}
     for ax in axes[:, 0]:  # each label once, drawn as in the first panel that has it
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(label, handle)
+        for handle, name in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(name, handle)
     figure.legend(handles=list(handles.values()), loc="outside upper right", fontsize=8, ncols=4 if blocking else 3, frameon=False)
     axes[-1][0].set_xlabel(label)
     if daily:

@@ -77,7 +77,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1
 """
 
 SECTIONS = (("scenario", "Scenario"), ("findings", "Findings"), ("differences", "Differences"), ("occupancy", "Occupancy"),
-            ("waits", "Waiting times"), ("flows", "Flows between sites"), ("methods", "Methods"))
+            ("waits", "Waiting times"), ("flows", "Flows between sites"), ("rules", "Rules in force"), ("methods", "Methods"))
 
 
 def number(value: float, unit: str) -> str:
@@ -309,6 +309,26 @@ def transfers_table(results: Results, routes: pd.DataFrame) -> str:
     head = "<th>route</th>" + "".join(f'<th class="num">{escape(v)}</th>' for v in results.variants)
     return "<h3>Transfers</h3>" + _table(head, rows, "Transfers of counted patients per replication over the measured period, "
                                          "mean [95% interval], and the mean transport time.")
+
+
+def rules_table(results: Results, table: pd.DataFrame) -> str:
+    """Per rule with a time in force: its share of the measured period in force and the times it
+    came into force, per variant (summary.csv)."""
+    rows = []
+    for rule, group in table.groupby("rule", sort=True):
+        by_variant = group.set_index(["variant", "stat"])
+        cells = []
+        for v in results.variants:
+            if (v, "in_force_share") not in by_variant.index:
+                cells.append('<td class="num">–</td>')
+                continue
+            share, times = by_variant.loc[(v, "in_force_share")], by_variant.loc[(v, "switched_on")]
+            cells.append(f'<td class="num">{estimate(number(share["mean"], "share"), share["ci_low"], share["ci_high"], "share")}'
+                         f'<br><small>on {escape(fmt(times["mean"]))} times</small></td>')
+        rows.append(f"<tr><td><code>{escape(rule)}</code></td>{''.join(cells)}</tr>")
+    head = "<th>rule</th>" + "".join(f'<th class="num">{escape(v)}</th>' for v in results.variants)
+    return _table(head, rows, "Share of the measured period the rule was in force, mean [95% interval] across replications, and how "
+                              "often it came into force then (summary.csv, `rule`).")
 
 
 def _count(n: int, word: str) -> str:

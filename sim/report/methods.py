@@ -15,6 +15,7 @@ from typing import Any
 from sim.report.data import Results
 from sim.report.terminal import precision_summary
 from sim.scenario import schema
+from sim.scenario.merge import item_name
 from sim.scenario.units import DAY_NAMES, format_duration
 from sim.scenario.walk import nested
 
@@ -204,14 +205,15 @@ MEANINGS = {
 
 
 def _rule(rule: schema.Rule, document: dict[str, Any]) -> str:
-    kind = next(iter(type(rule).model_fields))
+    kind = schema.rule_kind(rule)
     details = ", ".join(f"{k}: {compact(v, 80)}" for k, v in document[kind].items())
     return f"{kind} ({MEANINGS[kind]}): {details}"
 
 
 def _segment(item: Any, index: int) -> str:
     """How a dotted path names a list element: its `name`, or its position."""
-    return str(item["name"]) if isinstance(item, dict) and "name" in item else str(index)
+    name = item_name(item)
+    return name if name is not None else str(index)
 
 
 def changes(base: Any, other: Any, path: str = "") -> list[str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.engine.records import PATIENT_EVENTS
 from sim.report.data import load
 from sim.report.events import read_events
 from sim.results import NotAResultsFolder
@@ -81,7 +82,7 @@ def vidigi_log(folder: Path) -> pd.DataFrame:
     results = load(folder)
     if results.events_path is None:
         raise NotAResultsFolder(f"{folder} has no events.parquet: rerun the scenario with --events to export events")
-    log = read_events(results.events_path)
+    log = read_events(results.events_path, list(PATIENT_EVENTS))  # a rule's switches concern no patient
     for name in ("stream", "variant", "step", "site", "resource", "event"):
         log[name] = log[name].astype(str)
     log["entity_id"] = log.groupby(["variant", "replication", "stream", "patient"], sort=False).ngroup()

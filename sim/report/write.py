@@ -15,7 +15,7 @@ from pathlib import Path
 
 from matplotlib import rc_context
 
-from sim.report import events, figures, flows, html
+from sim.report import events, figures, flows, html, rules
 from sim.report.data import Results, load
 from sim.results.reader import NotAResultsFolder
 
@@ -52,6 +52,13 @@ def _figures(results: Results) -> tuple[dict[str, str], list[figures.Figure]]:
             parts["flows"] += show(flows.over_time(results, events.transfers(results.events_path, results.warmup)))
         elif not routes.empty:
             parts["flows"] += '<p class="note">Transfers over time need the event log: run with --events.</p>'
+    table = rules.in_force(results)
+    if not table.empty:  # some variant has a rule with a time in force
+        parts["rules"] = html.rules_table(results, table)
+        if results.events_path:
+            parts["rules"] += show(rules.timeline(results, rules.switches(results.events_path)))
+        else:
+            parts["rules"] += '<p class="note">When the rules were in force over time needs the event log: run with --events.</p>'
     return parts, made
 
 

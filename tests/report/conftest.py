@@ -12,12 +12,17 @@ from sim.report import write_report
 from tests.report.two_sites import SCENARIO
 
 
+def results_of(tmp_path_factory: pytest.TempPathFactory, name: str, text: str, events: bool = True) -> Path:
+    """The results folder of a scenario given as text (with its event log unless told), with its report."""
+    where = tmp_path_factory.mktemp(name)
+    (where / f"{name}.yaml").write_text(text, encoding="utf-8")
+    folder = where / "results"
+    assert main(["run", str(where / f"{name}.yaml"), "--out", str(folder), "--workers", "1", "--quiet", *(["--events"] if events else [])]) == 0
+    write_report(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def report_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A results folder of the two-sites scenario, with events.parquet and report.html."""
-    where = tmp_path_factory.mktemp("two_sites")
-    (where / "two_sites.yaml").write_text(SCENARIO, encoding="utf-8")
-    folder = where / "results"
-    assert main(["run", str(where / "two_sites.yaml"), "--out", str(folder), "--events", "--workers", "1", "--quiet"]) == 0
-    write_report(folder)
-    return folder
+    return results_of(tmp_path_factory, "two_sites", SCENARIO)

@@ -12,6 +12,7 @@ import pytest
 
 from sim.cli import main
 from sim.report import alerts, write_report
+from tests.report.conftest import results_of
 
 pytestmark = pytest.mark.unit
 
@@ -40,11 +41,7 @@ baseline: cycle
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("jam")
-    (where / "jam.yaml").write_text(SCENARIO, encoding="utf-8")
-    out = where / "results"
-    assert main(["run", str(where / "jam.yaml"), "--out", str(out), "--workers", "1", "--quiet"]) == 0
-    return out
+    return results_of(tmp_path_factory, "jam", SCENARIO, events=False)
 
 
 def _deadlocked(folder: Path) -> dict[str, list[float]]:
