@@ -19,6 +19,7 @@ from sim.engine.model import Model
 from sim.engine.patients import Patient
 from sim.engine.stats import Row
 from sim.scenario import schema
+from sim.scenario.walk import walk
 
 HOURS_PER_DAY = 24.0
 
@@ -115,15 +116,37 @@ def _patient_rows(model: Model) -> list[Row]:
     return rows
 
 
+def tracked(model: Model) -> set[str]:
+    """The resources whose saturation is reported: those with an occupancy target, those of steps
+    with a wait target, and, in a pathway where a step keeps its unit, that step's resource and
+    the resources of every `use` step after it (what a kept unit waits for)."""
+    scenario = model.scenario
+    waits = {t.wait for t in scenario.targets if isinstance(t, schema.WaitTarget)}
+    roles: set[str] = set()
+    for name, steps in scenario.pathways.items():
+        keeping = False
+        for _, step in walk(("pathways", name), steps):
+            if not isinstance(step, schema.UseStep):
+                continue
+            keeping = keeping or step.keep is not None
+            if keeping or step.name in waits:
+                roles.add(step.use)
+    occupancy = [t.occupancy for t in scenario.targets if isinstance(t, schema.OccupancyTarget)]
+    return {key for key in model.resources if any(target_matches(ref, key) for ref in (*roles, *occupancy))}
+
+
 def _resource_rows(model: Model) -> list[Row]:
     rows: list[Row] = []
     targets = [t for t in model.scenario.targets if isinstance(t, schema.OccupancyTarget)]
     labels = {c.key: [str(v) for v in c.labels] for c in model.cooperation.calendars if c.shares}
+    watched = tracked(model)
     for key in sorted(model.resources):
         log = model.resources[key].log
         thresholds = {x: k for k, x in enumerate(log.thresholds)}
         wanted = {t.below: thresholds[t.below] for t in targets if t.below in thresholds and target_matches(t.occupancy, key)}
         rows += stats.resource_rows(key, log, wanted)
+        if key in watched:
+            rows += stats.saturation_rows(key, log)
         if key in model.calendars:
             rows += _slot_rows(model, key, labels.get(key))
     return rows

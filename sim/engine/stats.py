@@ -45,6 +45,7 @@ def distribution_rows(metric: str, scope: str, values: np.ndarray, unit: str, sc
     rows.append((metric, scope, "count", float(x.size), "patients"))
     if target is not None:
         rows.append((metric, scope, "within_target", float("nan") if empty else float(np.mean(x <= target / scale)), "share"))
+        rows.append((metric, scope, "beyond_target", float(np.count_nonzero(x > target / scale)), "patients"))
     return rows
 
 
@@ -67,6 +68,15 @@ def resource_rows(scope: str, log: StateLog, thresholds: dict[float, int]) -> li
         share = total[len(SIGNALS) + column] / open_time if open_time > 0 else float("nan")
         rows.append(("occupancy", scope, "within_target", share, "share"))
     return [(m, s, stat, float(v), u) for m, s, stat, v, u in rows]
+
+
+def saturation_rows(scope: str, log: StateLog) -> list[Row]:
+    """Whether a resource saturated over the measured period (some patient had to wait for a unit:
+    1, else 0; its mean across replications is the share of replications in which it saturates)
+    and the hours it was full."""
+    total = log.integral(log.warmup, log.end)
+    return [("occupancy", scope, "saturated", 1.0 if log.queue_max > 0 else 0.0, "share"),
+            ("occupancy", scope, "full_hours", float(total[_COL["full"]] / 60.0), "h")]
 
 
 def hourly_occupancy(log: StateLog, blocked: StateLog | None = None) -> HourlyOccupancy:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats as sps
 
 from sim.experiment.intervals import Interval, replications_needed, t_interval
 
@@ -90,6 +91,47 @@ class Advice:
     """Absolute half-width that is precise enough for this metric's unit (0: none)."""
     precise: bool
     needed: int | None
+    saturation: str | None = None
+    """For an imprecise mean driven by saturation: the resource whose saturation drives it."""
+
+
+SATURATION_LINK = 0.5
+"""How closely (Spearman's rank correlation, in absolute value) a mean must follow a resource's
+hours at full capacity, across replications, to be called driven by its saturation."""
+
+
+SATURATION_SPREAD = 0.3
+"""A resource full in every replication still drives a mean when its hours full vary this much
+(coefficient of variation across replications): a ward full for hours in one replication and
+for weeks in another."""
+
+
+def saturation_driver(table: dict[tuple[str, str, str, str], list[float]], xs: Sequence[float]) -> str | None:
+    """The resource whose saturation varies between replications (full in some and not in others,
+    or for very different lengths of time) and whose hours full go with this mean (|Spearman| at
+    least SATURATION_LINK), the most closely linked; None if none.
+
+    Such a mean's replications differ because the resource does or does not saturate: more
+    replications narrow its interval only slowly, and the measures of that saturation (share of
+    replications saturated, hours full, peak queue, patients beyond the target) answer better."""
+    x = np.asarray(xs, dtype=float)
+    best, driver = SATURATION_LINK, None
+    for (metric, scope, stat, _), saturated in table.items():
+        if (metric, stat) != ("occupancy", "saturated"):
+            continue
+        flags = np.asarray(saturated, dtype=float)
+        hours = np.asarray(table.get(("occupancy", scope, "full_hours", "h"), []), dtype=float)
+        mixed = 0 < np.nansum(flags) < np.isfinite(flags).sum()
+        spread = np.nanmean(hours) > 0 and np.nanstd(hours) >= SATURATION_SPREAD * np.nanmean(hours) if len(hours) else False
+        if not (mixed or spread):
+            continue
+        usable = np.isfinite(x) & np.isfinite(hours) if len(hours) == len(x) else np.zeros(len(x), dtype=bool)
+        if usable.sum() < 3 or np.ptp(x[usable]) == 0 or np.ptp(hours[usable]) == 0:
+            continue
+        link = abs(float(sps.spearmanr(x[usable], hours[usable]).statistic))
+        if link >= best:
+            best, driver = link, scope
+    return driver
 
 
 def advise(values_by_variant: dict[str, dict[tuple[str, str, str, str], list[float]]], precision: float) -> list[Advice]:
@@ -105,8 +147,9 @@ def advise(values_by_variant: dict[str, dict[tuple[str, str, str, str], list[flo
             tolerance = tolerance_for(unit)
             interval = t_interval(x)
             relative = interval.relative_half_width if interval.n >= 2 else float("nan")
+            ok = meets(interval, precision, tolerance)
             advice.append(Advice(variant, metric, scope, stat, unit, interval.mean, interval.half_width, relative, tolerance,
-                                 meets(interval, precision, tolerance), replications_needed(x, precision, tolerance)))
+                                 ok, replications_needed(x, precision, tolerance), None if ok else saturation_driver(table, x)))
     return advice
 
 

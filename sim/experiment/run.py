@@ -13,7 +13,17 @@ from typing import Any
 import numpy as np
 
 from sim.experiment import tables
-from sim.experiment.advice import ABSOLUTE_TOLERANCE, INITIAL_REPLICATIONS, LOOK_AHEAD, advise, advised, look_ahead, solution, tolerance_for
+from sim.experiment.advice import (
+    ABSOLUTE_TOLERANCE,
+    INITIAL_REPLICATIONS,
+    LOOK_AHEAD,
+    advise,
+    advised,
+    look_ahead,
+    saturation_driver,
+    solution,
+    tolerance_for,
+)
 from sim.experiment.executors import Task, executor_for, run_tasks
 from sim.results import writer
 from sim.scenario.errors import Problem, ScenarioError
@@ -93,6 +103,8 @@ def adaptive_count(values_by_variant: dict[str, dict[Any, list[float]]], precisi
             if not advised(metric, scope, stat):
                 continue
             n = solution(xs, precision, tolerance=tolerance_for(unit))
+            if n is None and saturation_driver(table, xs) is not None:
+                continue  # driven by saturation: more replications would not settle it (docs/results.md)
             if n is None:
                 return None if len(xs) < limit else limit
             needed = max(needed, n + look_ahead(LOOK_AHEAD, n))
@@ -154,7 +166,8 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
         "metrics": [{"variant": a.variant, "metric": a.metric, "scope": a.scope, "stat": a.stat, "unit": a.unit, "mean": a.mean,
                      "half_width": a.half_width if math.isfinite(a.half_width) else None,
                      "relative_half_width": None if not math.isfinite(a.relative_half_width) else a.relative_half_width,
-                     "precise": a.precise, "replications_needed": a.needed} for a in advice],
+                     "precise": a.precise, "replications_needed": a.needed,
+                     **({"saturation_driven": a.saturation} if a.saturation else {})} for a in advice],
     }
     files: dict[str, str | bytes] = {
         "scenario.resolved.yaml": writer.resolved_yaml({v: loaded.variant(v).data for v in plan_.variants}),

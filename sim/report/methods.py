@@ -305,7 +305,8 @@ def experimentation(results: Results) -> list[Block]:
     ]
     advice = manifest.get("replication_advice") or {}
     metrics = advice.get("metrics", [])
-    rows = [a for a in metrics if a.get("relative_half_width") is not None and not a.get("precise", False)]
+    rows = [a for a in metrics if a.get("relative_half_width") is not None and not a.get("precise", False)
+            and not a.get("saturation_driven")]
     if metrics:
         text = f"Precision: {precision_summary(advice)}."
         if rows:

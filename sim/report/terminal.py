@@ -154,30 +154,39 @@ def print_table(folder: Path, console: Console | None = None) -> None:
 
 
 def precision_summary(advice: dict[str, Any]) -> str:
-    """How many key means of a manifest's replication advice meet its precision, and what that is."""
+    """How many key means of a manifest's replication advice meet its precision, what that is, and
+    how many of the others are driven by saturation (they do not count against the precision)."""
     tolerances = ", ".join(f"{fmt(v)} {unit}" for unit, v in advice.get("absolute_tolerance", {}).items())
     metrics = advice["metrics"]
-    return (f"{sum(a.get('precise', False) for a in metrics)} of {len(metrics)} key means have a 95% half-width under "
+    driven = [a for a in metrics if a.get("saturation_driven")]
+    counted = [a for a in metrics if not a.get("saturation_driven")]
+    text = (f"{sum(a.get('precise', False) for a in counted)} of {len(counted)} key means have a 95% half-width under "
             f"{advice['precision']:.0%} of the mean" + (f" or under {tolerances}" if tolerances else ""))
+    if driven:
+        text += (f"; {len(driven)} more are driven by saturation (a resource full in some replications and not in others: "
+                 "read them with the share of replications saturated and the hours full)")
+    return text
 
 
 def print_advice(folder: Path, console: Console | None = None, limit: int = 8) -> None:
     """Print the replication advice stored in a results folder's manifest: the key metrics short
-    of the precision first, least precise first."""
+    of the precision first, least precise first, those driven by saturation flagged."""
     manifest, _, _ = load_results(folder)
     advice = manifest.get("replication_advice")
     if not advice or not advice["metrics"]:
         return
-    rows = sorted(advice["metrics"], key=lambda a: (a.get("precise", False),
+    rows = sorted(advice["metrics"], key=lambda a: (a.get("precise", False), bool(a.get("saturation_driven")),
                                                      -(a["relative_half_width"] if a["relative_half_width"] is not None else math.inf)))
     table = Table(title=f"replication advice: {precision_summary(advice)}", title_justify="left")
     for column in ("variant", "metric", "mean", "half-width", "half-width / mean", "replications needed"):
         table.add_column(column, justify="left" if column in ("variant", "metric") else "right")
     for a in rows[:limit]:
         rhw, half = a["relative_half_width"], a.get("half_width")
+        needed = ("driven by saturation of " + str(a["saturation_driven"]) if a.get("saturation_driven")
+                  else "–" if a["replications_needed"] is None else str(a["replications_needed"]))
         table.add_row(escape(str(a["variant"])), escape(f"{a['scope']} {a['metric']} {a['stat']}"), fmt(a["mean"]),
                       "–" if half is None else f"{fmt(half)} {a.get('unit', '')}".rstrip(), "–" if rhw is None else f"{rhw:.1%}",
-                      "–" if a["replications_needed"] is None else str(a["replications_needed"]))
+                      escape(needed))
     console = console or Console(width=None if sys.stdout.isatty() else 200)
     console.print(table)
 

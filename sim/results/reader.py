@@ -64,6 +64,7 @@ class _AdviceMetric(_Loose):
     relative_half_width: float | None = None
     precise: bool = False
     replications_needed: int | None = None
+    saturation_driven: str | None = None
 
 
 class _Advice(_Loose):

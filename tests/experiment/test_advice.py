@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.experiment.advice import ABSOLUTE_TOLERANCE, advise, mser5, precise, solution
+from sim.experiment.advice import ABSOLUTE_TOLERANCE, advise, mser5, precise, saturation_driver, solution
 from sim.experiment.intervals import replications_needed
+from sim.experiment.run import adaptive_count
 from sim.experiment.warmup import sparkline
 from tests.paths import RESULTS
 
@@ -123,3 +124,51 @@ def test_sparkline_of_a_series_with_empty_days_warns_of_nothing() -> None:
         line = sparkline(series, cut=4, width=8)
     # lowest 1 to highest 5 over eight blocks: 1 -> 0, 2 -> 1, 3 -> 3, 4 -> 5, 5 -> 7; `|` before the cut
     assert line == "▁  ▂|▄ ▆█"
+
+
+def saturating_table(seed: int, linked: bool) -> dict[tuple[str, str, str, str], list[float]]:
+    """Forty replications of a ward full in about half of them (hours full 0 otherwise), a wait that
+    follows those hours (or not), and an ED full in every replication."""
+    rng = np.random.default_rng(seed)
+    hours = np.where(rng.random(40) < 0.5, rng.exponential(200.0, 40), 0.0)
+    wait = 20.0 + (5.0 * hours if linked else 0.0) + rng.normal(0.0, 2.0, 40) + (0.0 if linked else rng.exponential(400.0, 40))
+    return {
+        ("wait", "ed_cubicle", "mean", "min"): list(wait),
+        ("occupancy", "h.ward", "saturated", "share"): list((hours > 0).astype(float)),
+        ("occupancy", "h.ward", "full_hours", "h"): list(hours),
+        ("occupancy", "h.ed", "saturated", "share"): [1.0] * 40,
+        ("occupancy", "h.ed", "full_hours", "h"): list(rng.uniform(300.0, 400.0, 40)),
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_mean_that_follows_a_resource_saturating_in_some_replications_is_flagged(seed: int) -> None:
+    linked = advise({"v": saturating_table(seed, linked=True)}, 0.05)
+    wait = next(a for a in linked if a.scope == "ed_cubicle")
+    assert not wait.precise and wait.saturation == "h.ward"
+    unlinked = advise({"v": saturating_table(seed, linked=False)}, 0.05)
+    assert next(a for a in unlinked if a.scope == "ed_cubicle").saturation is None  # imprecise for another reason
+
+
+def test_a_resource_saturating_alike_in_every_replication_drives_nothing() -> None:
+    table = saturating_table(4, linked=True)
+    assert saturation_driver(table, table[("occupancy", "h.ed", "full_hours", "h")]) is None  # the ED: full 300-400 h in all
+    table[("occupancy", "h.ward", "saturated", "share")] = [1.0] * 40
+    table[("occupancy", "h.ward", "full_hours", "h")] = list(np.linspace(500.0, 520.0, 40))
+    assert saturation_driver(table, table[("wait", "ed_cubicle", "mean", "min")]) is None
+
+
+def test_a_resource_full_for_very_different_times_in_every_replication_drives_a_mean() -> None:
+    table = saturating_table(6, linked=True)
+    hours = np.array(table[("occupancy", "h.ward", "full_hours", "h")]) + 1.0
+    table[("occupancy", "h.ward", "saturated", "share")] = [1.0] * 40
+    table[("occupancy", "h.ward", "full_hours", "h")] = list(hours)
+    assert saturation_driver(table, table[("wait", "ed_cubicle", "mean", "min")]) == "h.ward"
+
+
+def test_adaptive_replications_do_not_wait_for_a_mean_driven_by_saturation() -> None:
+    table = saturating_table(5, linked=True)
+    assert adaptive_count({"v": table}, 0.05, 1000) is not None
+    table[("occupancy", "h.ward", "saturated", "share")] = [1.0] * 40
+    table[("occupancy", "h.ward", "full_hours", "h")] = list(np.linspace(500.0, 520.0, 40))
+    assert adaptive_count({"v": table}, 0.05, 1000) is None  # the same wait, with nothing to blame, asks for more
