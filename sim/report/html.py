@@ -117,7 +117,7 @@ def code_spans(text: str) -> str:
 
 def unit_name(unit: str) -> str:
     """The unit as a reader says it."""
-    return {"share": "%", "min": "min", "d": "days"}.get(unit, unit)
+    return {"share": "%", "min": "min", "d": "days", "h": "hours"}.get(unit, unit)
 
 
 def figure_html(figure: Figure) -> str:

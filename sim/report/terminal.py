@@ -54,8 +54,9 @@ def key_lines(summary: list[dict[str, str]], baseline: str) -> list[Line]:
     """The key metrics, in reading order: each wait and access delay, stays, resources, counts."""
     base = {(r["metric"], r["scope"], r["stat"]): r for r in summary if r["variant"] == baseline and r["mean"] != ""}
     lines = []
-    for metric, stats_ in (("wait", ("mean", "p90", "within_target")), ("blocked_time", ("mean", "p90", "within_target")),
-                           ("access_delay", ("mean", "p90", "within_target")), ("time_in_system", ("mean",))):
+    for metric, stats_ in (("wait", ("mean", "p90", "within_target", "beyond_target")),
+                           ("blocked_time", ("mean", "p90", "within_target", "beyond_target")),
+                           ("access_delay", ("mean", "p90", "within_target", "beyond_target")), ("time_in_system", ("mean",))):
         for scope in sorted({s for m, s, _ in base if m == metric}):
             shown = stats_[:1] if "@" in scope else stats_  # a site's share of a wait: its mean
             lines += [Line((metric, scope, st), f"{scope} {metric.replace('_', ' ')} {st.replace('_', ' ')}", base[(metric, scope, st)]["unit"])
@@ -65,6 +66,10 @@ def key_lines(summary: list[dict[str, str]], baseline: str) -> list[Line]:
         lines.append(Line(("occupancy", r["scope"], "mean"), f"{r['scope']} occupancy", r["unit"]))
         if ("occupancy", r["scope"], "within_target") in base:
             lines.append(Line(("occupancy", r["scope"], "within_target"), f"{r['scope']} occupancy within target", "share"))
+        if ("occupancy", r["scope"], "saturated") in base:
+            lines.append(Line(("occupancy", r["scope"], "saturated"), f"{r['scope']} replications saturated", "share"))
+            lines.append(Line(("occupancy", r["scope"], "full_hours"), f"{r['scope']} hours full", "h"))
+            lines.append(Line(("queue", r["scope"], "max"), f"{r['scope']} peak queue", "patients"))
         if ("occupancy", r["scope"], "blocked") in base:
             lines.append(Line(("occupancy", r["scope"], "blocked"), f"{r['scope']} occupancy by blocked patients", "share"))
             lines.append(Line(("nights_blocked", r["scope"], "count"), f"{r['scope']} nights blocked", "patients"))
