@@ -177,9 +177,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{tasks} tasks ({len(plan.variants)} variant{'s' if len(plan.variants) != 1 else ''} x {replications} replications) in {wall:.1f}s "
           f"on {options.workers} worker{'s' if options.workers != 1 else ''}: {folder}")
     if args.report:
-        from sim.report import write_report
-
-        print(f"report: {write_report(folder)}")
+        _write_report(folder)
     return EXIT_OK
 
 
@@ -213,9 +211,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from sim.report import write_report
-
-    print(f"report: {write_report(Path(args.results))}")
+    _write_report(Path(args.results))
     return EXIT_OK
 
 
@@ -276,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cmd.add_argument("results", metavar="RESULTS_DIR")
     compare_cmd.set_defaults(handler=_compare)
 
-    report_cmd = commands.add_parser("report", help="write report.html (and figures/) into a results folder")
+    report_cmd = commands.add_parser("report", help="write report.html, figures/ and results.xlsx into a results folder")
     report_cmd.add_argument("results", metavar="RESULTS_DIR")
     report_cmd.set_defaults(handler=_report)
 
@@ -296,6 +292,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench.add_parser(commands)
     return parser
+
+
+def _write_report(folder: Path) -> None:
+    """Write the report and the workbook of a results folder and say where they are."""
+    from sim.report import write_report  # imported here: other commands start without matplotlib
+
+    page = write_report(folder)
+    print(f"report: {page} (and {page.with_name('results.xlsx').name} for Excel)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,8 +17,9 @@ import pandas as pd
 import pydantic
 import yaml
 
-from sim.report.terminal import Line, key_lines, load_results
+from sim.report.terminal import load_results
 from sim.results import NotAResultsFolder
+from sim.results.keys import Line, key_lines
 from sim.results.layout import NAMED_COLUMNS, TEXT_COLUMNS
 from sim.results.reader import check_names
 from sim.scenario import schema

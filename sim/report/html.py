@@ -18,7 +18,8 @@ from sim.report import alerts
 from sim.report.data import Results, value
 from sim.report.figures import Figure
 from sim.report.methods import Block, Item, sections
-from sim.report.terminal import Line, better, fmt
+from sim.report.terminal import better, fmt
+from sim.results.keys import Line
 from sim.scenario import schema
 from sim.scenario.units import format_duration
 

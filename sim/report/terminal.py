@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.report import alerts
+from sim.results.keys import key_lines
 from sim.results.reader import read_manifest, read_rows
 
 __all__ = ["build_table", "load_results", "print_advice", "print_flows", "print_table"]
@@ -28,19 +28,6 @@ LOWER_IS_BETTER = {"wait", "blocked_time", "access_delay", "time_in_system", "oc
 HIGHER_STATS = {"within_target"}
 HIGHER_SCOPES = {"departed", "throughput"}
 
-MAX_RESOURCES = 8
-"""Resources shown in the table, the busiest first (every resource is in summary.csv)."""
-
-
-@dataclass(frozen=True)
-class Line:
-    """One metric of the table: its label and the cells of the baseline and of each variant."""
-
-    key: tuple[str, str, str]
-    label: str
-    unit: str
-
-
 def load_results(folder: Path) -> tuple[dict, list[dict[str, str]], list[dict[str, str]]]:
     """The manifest, summary rows and comparison rows of an intact results folder."""
     folder = Path(folder)
@@ -48,37 +35,6 @@ def load_results(folder: Path) -> tuple[dict, list[dict[str, str]], list[dict[st
     summary = read_rows(folder, "summary.csv", manifest, ["variant", "metric", "scope", "stat", "unit", "mean", "ci_low", "ci_high"])
     comparison = read_rows(folder, "comparison.csv", manifest, ["variant", "metric", "scope", "stat", "diff_mean", "ci_low", "ci_high"])
     return manifest, summary, comparison
-
-
-def key_lines(summary: list[dict[str, str]], baseline: str) -> list[Line]:
-    """The key metrics, in reading order: each wait and access delay, stays, resources, counts."""
-    base = {(r["metric"], r["scope"], r["stat"]): r for r in summary if r["variant"] == baseline and r["mean"] != ""}
-    lines = []
-    for metric, stats_ in (("wait", ("mean", "p90", "within_target", "beyond_target")),
-                           ("blocked_time", ("mean", "p90", "within_target", "beyond_target")),
-                           ("access_delay", ("mean", "p90", "within_target", "beyond_target")), ("time_in_system", ("mean",))):
-        for scope in sorted({s for m, s, _ in base if m == metric}):
-            shown = stats_[:1] if "@" in scope else stats_  # a site's share of a wait: its mean
-            lines += [Line((metric, scope, st), f"{scope} {metric.replace('_', ' ')} {st.replace('_', ' ')}", base[(metric, scope, st)]["unit"])
-                      for st in shown if (metric, scope, st) in base]
-    occupancy = sorted((r for k, r in base.items() if k[0] == "occupancy" and k[2] == "mean"), key=lambda r: -float(r["mean"]))
-    for r in occupancy[:MAX_RESOURCES]:
-        lines.append(Line(("occupancy", r["scope"], "mean"), f"{r['scope']} occupancy", r["unit"]))
-        if ("occupancy", r["scope"], "within_target") in base:
-            lines.append(Line(("occupancy", r["scope"], "within_target"), f"{r['scope']} occupancy within target", "share"))
-        if ("occupancy", r["scope"], "saturated") in base:
-            lines.append(Line(("occupancy", r["scope"], "saturated"), f"{r['scope']} replications saturated", "share"))
-            lines.append(Line(("occupancy", r["scope"], "full_hours"), f"{r['scope']} hours full", "h"))
-            lines.append(Line(("queue", r["scope"], "max"), f"{r['scope']} peak queue", "patients"))
-        if ("occupancy", r["scope"], "blocked") in base:
-            lines.append(Line(("occupancy", r["scope"], "blocked"), f"{r['scope']} occupancy by blocked patients", "share"))
-            lines.append(Line(("nights_blocked", r["scope"], "count"), f"{r['scope']} nights blocked", "patients"))
-    for scope in ("left_unseen", "still_inside", "deadlocked"):
-        if ("patients", scope, "count") in base or scope != "deadlocked":
-            lines.append(Line(("patients", scope, "count"), f"patients {scope.replace('_', ' ')}", "patients"))
-    if any(r["metric"] == "transfers" and r["scope"] == "all" and r["stat"] == "count" and r["mean"] not in ("", "0") for r in summary):
-        lines.append(Line(("transfers", "all", "count"), "transfers", "patients"))
-    return lines
 
 
 def _number(text: str) -> float:

@@ -18,6 +18,7 @@ from matplotlib import rc_context
 from sim.report import events, figures, flows, html, rules
 from sim.report.data import Results, load
 from sim.results.reader import NotAResultsFolder
+from sim.results.sheets import SHEET_FILES, results_workbook
 
 FIGURES = "figures"
 """The folder of the report's figures, inside the results folder."""
@@ -97,7 +98,8 @@ def _publish(folder: Path, files: dict[str, bytes]) -> None:
 
 
 def write_report(results_dir: Path) -> Path:
-    """Write report.html (and figures/) into a results folder from its files alone; its path.
+    """Write report.html, figures/ and results.xlsx into a results folder from its files alone;
+    the page's path.
 
     Raises NotAResultsFolder for a folder that is not an intact results folder."""
     results = load(Path(results_dir))
@@ -106,5 +108,7 @@ def write_report(results_dir: Path) -> Path:
     page = html.page(results, parts)
     files = {f"{FIGURES}/{file_stem(figure.name)}.png": figure.png for figure in made}
     files["report.html"] = page.encode("utf-8")
+    tables = {name: (results.folder / name).read_text(encoding="utf-8") for name in SHEET_FILES}
+    files["results.xlsx"] = results_workbook(tables, results.baseline, results.variants)
     _publish(results.folder, files)
     return results.folder / "report.html"

@@ -10,7 +10,7 @@ RESULT_FILES = ("manifest.json", "scenario.resolved.yaml", "replications.csv", "
 """Files every results folder has."""
 
 
-OWNED = (*RESULT_FILES, "events.parquet", "report.html", "figures", "events_vidigi.csv", "events_vidigi.parquet")
+OWNED = (*RESULT_FILES, "events.parquet", "report.html", "results.xlsx", "figures", "events_vidigi.csv", "events_vidigi.parquet")
 """Everything coopsim may write into a results folder (`run`, `report`, `export-events`)."""
 
 

@@ -1,0 +1,49 @@
+"""The sheets of results.xlsx: the key results first (each key metric's baseline mean and each
+variant's paired difference, with their 95 % intervals, as numbers), then every table of the
+folder as its CSV holds it."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sim.results.keys import key_lines
+from sim.results.xlsx import Cell, Sheet, number_or_text, workbook
+
+TABLES = (("summary", "summary.csv"), ("comparison", "comparison.csv"), ("replications", "replications.csv"),
+          ("occupancy", "occupancy.csv"), ("flows", "flows.csv"))
+"""Sheet name and file of each table, in the workbook's order."""
+SHEET_FILES = tuple(file for _, file in TABLES)
+"""The files results.xlsx is made of."""
+
+
+def _rows(text: str) -> tuple[list[str], list[list[Cell]]]:
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    return header, [[number_or_text(cell) for cell in row] for row in rows]
+
+
+def key_sheet(summary_text: str, comparison_text: str, baseline: str, variants: list[str]) -> Sheet:
+    """The key results: one row per key metric of the comparison table."""
+    summary = list(csv.DictReader(io.StringIO(summary_text)))
+    comparison = {(r["variant"], r["metric"], r["scope"], r["stat"]): r for r in csv.DictReader(io.StringIO(comparison_text))}
+    base = {(r["metric"], r["scope"], r["stat"]): r for r in summary if r["variant"] == baseline}
+    others = [v for v in variants if v != baseline]
+    header = ["key metric", "unit", f"{baseline} mean", "95% low", "95% high"]
+    for v in others:
+        header += [f"{v} minus {baseline}", "95% low", "95% high"]
+    rows: list[list[Cell]] = []
+    for line in key_lines(summary, baseline):
+        row = base[line.key]
+        cells: list[Cell] = [line.label, line.unit, *(number_or_text(row[k]) for k in ("mean", "ci_low", "ci_high"))]
+        for v in others:
+            diff = comparison.get((v, *line.key))
+            cells += [None, None, None] if diff is None else [number_or_text(diff[k]) for k in ("diff_mean", "ci_low", "ci_high")]
+        rows.append(cells)
+    return "key results", header, rows
+
+
+def results_workbook(texts: dict[str, str], baseline: str, variants: list[str]) -> bytes:
+    """results.xlsx of a folder's CSV texts (by file name)."""
+    sheets = [key_sheet(texts["summary.csv"], texts["comparison.csv"], baseline, variants)]
+    sheets += [(name, *_rows(texts[file])) for name, file in TABLES]
+    return workbook(sheets)
