@@ -20,6 +20,7 @@ from sim.report.figures import Figure
 from sim.report.methods import Block, Item, sections
 from sim.report.terminal import better, fmt
 from sim.results.keys import Line
+from sim.results.numbers import Scale, interval, plain, scale_for, signed
 from sim.scenario import schema
 from sim.scenario.units import format_duration
 
@@ -77,37 +78,30 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1
 }
 """
 
+SHARE, PATIENTS = scale_for("share", 0.0), scale_for("patients", 0.0)
+"""Scales of shares and of patient counts, which do not depend on their size."""
+
 SECTIONS = (("scenario", "Scenario"), ("findings", "Findings"), ("differences", "Differences"), ("occupancy", "Occupancy"),
             ("waits", "Waiting times"), ("flows", "Flows between sites"), ("rules", "Rules in force"), ("methods", "Methods"))
 
 
-def number(value: float, unit: str) -> str:
-    """A value with its unit: shares as percentages."""
+def number(value: float, scale: Scale) -> str:
+    """A value in its shown unit: shares as percentages, never scientific notation."""
     if math.isnan(value):
         return "–"
-    return f"{fmt(value * 100)}%" if unit == "share" else fmt(value)
+    return plain(scale.value(value)) + ("%" if scale.shown == "%" else "")
 
 
-def bounds(low: float, high: float, unit: str) -> str:
-    """An interval `[low, high]`: shares in percent (points, for a difference), signs as minus signs."""
-    factor = 100.0 if unit == "share" else 1.0
-    return f"[{fmt(low * factor)}, {fmt(high * factor)}]".replace("-", "−")
-
-
-def difference(value: float, unit: str) -> str:
-    """A signed difference: shares in percentage points."""
+def difference(value: float, scale: Scale) -> str:
+    """A signed difference in the shown unit: shares in percentage points."""
     if math.isnan(value):
         return "–"
-    if value == 0:
-        return "0 pp" if unit == "share" else "0"
-    shown = value * 100 if unit == "share" else value
-    text = f"{shown:+.0f}" if abs(shown) >= 1000 else f"{shown:+.3g}"
-    return (text + (" pp" if unit == "share" else "")).replace("-", "−")
+    return signed(scale.value(value)) + (" pp" if scale.shown == "%" else "")
 
 
-def estimate(main: str, low: float, high: float, unit: str) -> str:
-    """A mean over its 95% interval, in one table cell."""
-    return f"{escape(main)}<br><small>{escape(bounds(low, high, unit))}</small>"
+def estimate(main: str, low: float, high: float, scale: Scale, difference_: bool = False) -> str:
+    """A value over its 95% interval, in one table cell (the interval clipped to what is possible)."""
+    return f"{escape(main)}<br><small>{escape(interval(low, high, scale, difference_))}</small>"
 
 
 def code_spans(text: str) -> str:
@@ -116,9 +110,9 @@ def code_spans(text: str) -> str:
     return "".join(f"<code>{part}</code>" if k % 2 else part for k, part in enumerate(parts)) if len(parts) % 2 else escape(text)
 
 
-def unit_name(unit: str) -> str:
-    """The unit as a reader says it."""
-    return {"share": "%", "min": "min", "d": "days", "h": "hours"}.get(unit, unit)
+def unit_name(shown: str) -> str:
+    """The shown unit as a reader says it."""
+    return {"h": "hours"}.get(shown, shown)
 
 
 def figure_html(figure: Figure) -> str:
@@ -146,7 +140,7 @@ def targets(results: Results) -> dict[tuple[str, str], str]:
     return found
 
 
-def _cell(line: Line, variant: str, diffs: dict[tuple[str, ...], dict[str, str]]) -> tuple[str, int]:
+def _cell(line: Line, variant: str, diffs: dict[tuple[str, ...], dict[str, str]], typical: float) -> tuple[str, int]:
     """A difference cell and its verdict: 1 better, -1 worse, 0 not distinguishable."""
     row = diffs.get((variant, *line.key))
     if row is None or row["diff_mean"] == "":
@@ -156,8 +150,9 @@ def _cell(line: Line, variant: str, diffs: dict[tuple[str, ...], dict[str, str]]
     verdict = (1 if better(*line.key, mean) else -1) if significant else 0
     css = {1: "num better", -1: "num worse", 0: "num"}[verdict]
     title = {1: "better; the interval excludes 0", -1: "worse; the interval excludes 0", 0: "the interval includes 0"}[verdict]
-    main = difference(mean, line.unit) + ("*" if significant else "")
-    return f'<td class="{css}" title="{title}">{estimate(main, low, high, line.unit)}</td>', verdict
+    scale = scale_for(line.unit, typical)
+    main = difference(mean, scale) + ("*" if significant else "")
+    return f'<td class="{css}" title="{title}">{estimate(main, low, high, scale, difference_=True)}</td>', verdict
 
 
 def warnings(results: Results) -> str:
@@ -183,11 +178,12 @@ def findings(results: Results) -> str:
         if row is None:
             continue
         goal = goals.get(line.key[:2], "") if line.key[2] in ("within_target", "mean") else ""
-        cells = [f"<td>{escape(line.label)} <span class=\"unit\">({escape(unit_name(line.unit))})</span></td>",
+        scale = scale_for(line.unit, value(row["mean"]))
+        cells = [f"<td>{escape(line.label)} <span class=\"unit\">({escape(unit_name(scale.shown))})</span></td>",
                  f"<td class=\"num\">{escape(goal)}</td>",
-                 f"<td class=\"num\">{estimate(number(value(row['mean']), line.unit), value(row['ci_low']), value(row['ci_high']), line.unit)}</td>"]
+                 f"<td class=\"num\">{estimate(number(value(row['mean']), scale), value(row['ci_low']), value(row['ci_high']), scale)}</td>"]
         for v in results.others:
-            cell, verdict = _cell(line, v, diffs)
+            cell, verdict = _cell(line, v, diffs, value(row["mean"]))
             cells.append(cell)
             verdicts[v].append(verdict)
         body.append(f"<tr>{''.join(cells)}</tr>")
@@ -219,7 +215,7 @@ def compliance(results: Results, goals: dict[tuple[str, str], str]) -> str:
         cells = []
         for v in results.variants:
             row = rows.get((v, metric, scope))
-            shown = None if row is None else estimate(number(value(row["mean"]), "share"), value(row["ci_low"]), value(row["ci_high"]), "share")
+            shown = None if row is None else estimate(number(value(row["mean"]), SHARE), value(row["ci_low"]), value(row["ci_high"]), SHARE)
             cells.append('<td class="num">–</td>' if shown is None else f'<td class="num">{shown}</td>')
         what = "occupancy" if metric == "occupancy" else metric.replace("_", " ")
         body.append(f"<tr><td>{escape(scope)} {what} {escape(goals[(metric, scope)])}</td>{''.join(cells)}</tr>")
@@ -281,7 +277,7 @@ def movements_table(results: Results, moved: pd.DataFrame) -> str:
     for (stream, origin, site), group in moved.groupby(["stream", "origin", "site"], sort=True):
         by_variant = group.set_index("variant")
         cells = "".join(
-            f'<td class="num">{escape(fmt(by_variant.loc[v, "per_day"]))} ({escape(number(by_variant.loc[v, "share"], "share"))})</td>'
+            f'<td class="num">{escape(fmt(by_variant.loc[v, "per_day"]))} ({escape(number(by_variant.loc[v, "share"], SHARE))})</td>'
             if v in by_variant.index else '<td class="num">–</td>' for v in results.variants)
         rows.append(f"<tr><td>{escape(stream)}: {escape(results.site_name(origin))} → {escape(results.site_name(site))}</td>{cells}</tr>")
     head = "<th>stream: appeared at → left from</th>" + "".join(f'<th class="num">{escape(v)}</th>' for v in results.variants)
@@ -304,7 +300,7 @@ def transfers_table(results: Results, routes: pd.DataFrame) -> str:
             r = by_variant.loc[v]
             road = (f"<br><small>{escape(format_duration(round(r['transport'])))} on the road</small>"
                     if r["count"] > 0 and not math.isnan(r["transport"]) else "")
-            cells.append(f'<td class="num">{estimate(fmt(r["count"]), r["ci_low"], r["ci_high"], "patients")}{road}</td>')
+            cells.append(f'<td class="num">{estimate(fmt(r["count"]), r["ci_low"], r["ci_high"], PATIENTS)}{road}</td>')
         origin, _, destination = route.partition(">")
         rows.append(f"<tr><td>{escape(results.site_name(origin))} → {escape(results.site_name(destination))}</td>{''.join(cells)}</tr>")
     head = "<th>route</th>" + "".join(f'<th class="num">{escape(v)}</th>' for v in results.variants)
@@ -324,7 +320,7 @@ def rules_table(results: Results, table: pd.DataFrame) -> str:
                 cells.append('<td class="num">–</td>')
                 continue
             share, times = by_variant.loc[(v, "in_force_share")], by_variant.loc[(v, "switched_on")]
-            cells.append(f'<td class="num">{estimate(number(share["mean"], "share"), share["ci_low"], share["ci_high"], "share")}'
+            cells.append(f'<td class="num">{estimate(number(share["mean"], SHARE), share["ci_low"], share["ci_high"], SHARE)}'
                          f'<br><small>on {escape(fmt(times["mean"]))} times</small></td>')
         rows.append(f"<tr><td><code>{escape(rule)}</code></td>{''.join(cells)}</tr>")
     head = "<th>rule</th>" + "".join(f'<th class="num">{escape(v)}</th>' for v in results.variants)

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from sim.report import alerts
 from sim.results.keys import key_lines
+from sim.results.numbers import CLIPPED, interval, plain, scale_for, signed
 from sim.results.reader import read_manifest, read_rows
 
 __all__ = ["build_table", "load_results", "print_advice", "print_flows", "print_table"]
@@ -42,13 +43,8 @@ def _number(text: str) -> float:
 
 
 def fmt(x: float) -> str:
-    """Three significant digits, no scientific notation for ordinary magnitudes."""
-    if math.isnan(x):
-        return "–"
-    if x == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(x)))
-    return f"{x:.{max(0, 2 - magnitude)}f}" if -4 < magnitude < 7 else f"{x:.3g}"
+    """Three significant digits in plain notation (never scientific), thousands grouped."""
+    return plain(x)
 
 
 def better(metric: str, scope: str, stat: str, diff: float) -> bool:
@@ -71,12 +67,15 @@ def build_table(folder: Path) -> Table:
     table.add_column(escape(baseline), justify="right")
     for v in variants:
         table.add_column(escape(f"Δ {v}"), justify="right")
+    clipped = False
     for line in key_lines(summary, baseline):
         row = base.get(line.key)
         if row is None:
             continue
-        low, high = fmt(_number(row["ci_low"])), fmt(_number(row["ci_high"]))
-        cells = [escape(f"{line.label} ({line.unit})"), f"{fmt(_number(row['mean']))} [{low}, {high}]"]
+        scale = scale_for(line.unit, _number(row["mean"]))
+        shown = interval(_number(row["ci_low"]), _number(row["ci_high"]), scale)
+        clipped = clipped or shown.endswith(CLIPPED)
+        cells = [escape(f"{line.label} ({scale.shown})"), f"{plain(scale.value(_number(row['mean'])))} {shown}"]
         for v in variants:
             d = diffs.get((v, *line.key))
             if d is None or d["diff_mean"] == "":
@@ -84,11 +83,13 @@ def build_table(folder: Path) -> Table:
                 continue
             mean, low, high = _number(d["diff_mean"]), _number(d["ci_low"]), _number(d["ci_high"])
             significant = low > 0 or high < 0
-            text = f"{mean:+.3g} [{fmt(low)}, {fmt(high)}]{'*' if significant else ' '}"
+            text = f"{signed(scale.value(mean))} {interval(low, high, scale, difference=True)}{'*' if significant else ' '}"
             style = ("green" if better(*line.key, mean) else "red") if significant else ""
             cells.append(f"[{style}]{text}[/{style}]" if style else text)
         table.add_row(*cells)
-    table.caption = "* the interval excludes 0 (green: better, red: worse)"
+    table.caption = ("* the interval excludes 0 (green: better, red: worse); differences of shares (%) are in percentage points"
+                     + (f"; {CLIPPED} interval clipped to what is possible (a share within 0-100 %, a count or a time at least 0)"
+                        if clipped else ""))
     table.caption_justify = "left"
     return table
 

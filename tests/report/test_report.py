@@ -101,6 +101,26 @@ def test_findings_table_reads_comparison_csv(report: Path) -> None:
     assert all("*" in text for _, text in coloured)
 
 
+def test_every_number_of_the_findings_table_is_summary_csvs_in_its_shown_unit(report: Path) -> None:
+    """Each row's baseline cell is summary.csv's mean converted to the unit shown in its label
+    (minutes, hours or days; shares in percent), in plain digits."""
+    results = load(report)
+    text = (report / "report.html").read_text(encoding="utf-8")
+    table = text[text.index('<table class="findings">'):text.index("</table>", text.index('<table class="findings">'))]
+    rows = re.findall(r"<tr><td>(.*?) <span class=\"unit\">\((.*?)\)</span></td><td class=\"num\">.*?</td><td class=\"num\">(.*?)<br>", table)
+    base = {(r["metric"], r["scope"], r["stat"]): r for r in results.summary_rows if r["variant"] == results.baseline}
+    lines = {line.label: line for line in results.lines}
+    assert len(rows) == len(results.lines)
+    for label, shown, cell in rows:
+        line = lines[label]
+        mean = float(base[line.key]["mean"])
+        minutes = {"min": 1.0, "h": 60.0, "d": 1440.0}
+        shown_minutes = {"min": 1.0, "hours": 60.0, "days": 1440.0}
+        factor = 100.0 if shown == "%" else minutes[line.unit] / shown_minutes[shown] if shown in shown_minutes else 1.0
+        number = float(cell.rstrip("%").replace(",", "").replace("−", "-"))
+        assert "e" not in cell and number == pytest.approx(mean * factor, rel=5e-3, abs=5e-5), (label, cell, mean)
+
+
 def test_waits_from_the_event_log_are_the_engines(report: Path) -> None:
     """Mean, count and max of every wait, recomputed from events.parquet, equal replications.csv."""
     results = load(report)
