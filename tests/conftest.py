@@ -9,12 +9,27 @@ shipped scenarios), `browser` (a real Chromium), `slow` (statistical, more than 
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 TIERS = ("unit", "theory", "reproducibility", "browser", "slow", "fault", "bench")
+
+NEEDED = ("simpy", "numpy", "scipy", "pandas", "pydantic", "yaml", "rich", "matplotlib", "pyarrow", "hypothesis", "openpyxl")
+"""What the suite imports beyond the standard library: coopsim's dependencies and its test extra."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop at once, with the command that fixes it, when the suite runs without its dependencies
+    (rather than one import error per test folder)."""
+    missing = [name for name in NEEDED if importlib.util.find_spec(name) is None]
+    if missing:
+        raise pytest.UsageError(f"the tests need {', '.join(missing)}, missing from this Python ({sys.executable}): install "
+                                "coopsim with its test extra first, as the README's second set-up command does "
+                                "(pip install -e \".[test]\" in a virtual environment)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -18,7 +18,7 @@ from sim.report import alerts
 from sim.report.data import Results, value
 from sim.report.figures import Figure
 from sim.report.methods import Block, Item, sections
-from sim.report.terminal import better, fmt
+from sim.report.terminal import better
 from sim.results.keys import Line
 from sim.results.numbers import Scale, interval, plain, scale_for, signed
 from sim.scenario import schema
@@ -277,7 +277,7 @@ def movements_table(results: Results, moved: pd.DataFrame) -> str:
     for (stream, origin, site), group in moved.groupby(["stream", "origin", "site"], sort=True):
         by_variant = group.set_index("variant")
         cells = "".join(
-            f'<td class="num">{escape(fmt(by_variant.loc[v, "per_day"]))} ({escape(number(by_variant.loc[v, "share"], SHARE))})</td>'
+            f'<td class="num">{escape(plain(by_variant.loc[v, "per_day"]))} ({escape(number(by_variant.loc[v, "share"], SHARE))})</td>'
             if v in by_variant.index else '<td class="num">–</td>' for v in results.variants)
         rows.append(f"<tr><td>{escape(stream)}: {escape(results.site_name(origin))} → {escape(results.site_name(site))}</td>{cells}</tr>")
     head = "<th>stream: appeared at → left from</th>" + "".join(f'<th class="num">{escape(v)}</th>' for v in results.variants)
@@ -300,7 +300,7 @@ def transfers_table(results: Results, routes: pd.DataFrame) -> str:
             r = by_variant.loc[v]
             road = (f"<br><small>{escape(format_duration(round(r['transport'])))} on the road</small>"
                     if r["count"] > 0 and not math.isnan(r["transport"]) else "")
-            cells.append(f'<td class="num">{estimate(fmt(r["count"]), r["ci_low"], r["ci_high"], PATIENTS)}{road}</td>')
+            cells.append(f'<td class="num">{estimate(plain(r["count"]), r["ci_low"], r["ci_high"], PATIENTS)}{road}</td>')
         origin, _, destination = route.partition(">")
         rows.append(f"<tr><td>{escape(results.site_name(origin))} → {escape(results.site_name(destination))}</td>{''.join(cells)}</tr>")
     head = "<th>route</th>" + "".join(f'<th class="num">{escape(v)}</th>' for v in results.variants)
@@ -321,7 +321,7 @@ def rules_table(results: Results, table: pd.DataFrame) -> str:
                 continue
             share, times = by_variant.loc[(v, "in_force_share")], by_variant.loc[(v, "switched_on")]
             cells.append(f'<td class="num">{estimate(number(share["mean"], SHARE), share["ci_low"], share["ci_high"], SHARE)}'
-                         f'<br><small>on {escape(fmt(times["mean"]))} times</small></td>')
+                         f'<br><small>on {escape(plain(times["mean"]))} times</small></td>')
         rows.append(f"<tr><td><code>{escape(rule)}</code></td>{''.join(cells)}</tr>")
     head = "<th>rule</th>" + "".join(f'<th class="num">{escape(v)}</th>' for v in results.variants)
     return _table(head, rows, "Share of the measured period the rule was in force, mean [95% interval] across replications, and how "

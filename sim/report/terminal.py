@@ -42,11 +42,6 @@ def _number(text: str) -> float:
     return float(text) if text != "" else math.nan
 
 
-def fmt(x: float) -> str:
-    """Three significant digits in plain notation (never scientific), thousands grouped."""
-    return plain(x)
-
-
 def better(metric: str, scope: str, stat: str, diff: float) -> bool:
     """Whether a positive or negative difference is an improvement for this metric."""
     higher = stat in HIGHER_STATS or scope in HIGHER_SCOPES or metric == "throughput"
@@ -118,7 +113,7 @@ def print_table(folder: Path, console: Console | None = None) -> None:
 def precision_summary(advice: dict[str, Any]) -> str:
     """How many key means of a manifest's replication advice meet its precision, what that is, and
     how many of the others are driven by saturation (they do not count against the precision)."""
-    tolerances = ", ".join(f"{fmt(v)} {unit}" for unit, v in advice.get("absolute_tolerance", {}).items())
+    tolerances = ", ".join(f"{plain(v)} {unit}" for unit, v in advice.get("absolute_tolerance", {}).items())
     metrics = advice["metrics"]
     driven = [a for a in metrics if a.get("saturation_driven")]
     counted = [a for a in metrics if not a.get("saturation_driven")]
@@ -146,8 +141,8 @@ def print_advice(folder: Path, console: Console | None = None, limit: int = 8) -
         rhw, half = a["relative_half_width"], a.get("half_width")
         needed = ("driven by saturation of " + str(a["saturation_driven"]) if a.get("saturation_driven")
                   else "–" if a["replications_needed"] is None else str(a["replications_needed"]))
-        table.add_row(escape(str(a["variant"])), escape(f"{a['scope']} {a['metric']} {a['stat']}"), fmt(a["mean"]),
-                      "–" if half is None else f"{fmt(half)} {a.get('unit', '')}".rstrip(), "–" if rhw is None else f"{rhw:.1%}",
+        table.add_row(escape(str(a["variant"])), escape(f"{a['scope']} {a['metric']} {a['stat']}"), plain(a["mean"]),
+                      "–" if half is None else f"{plain(half)} {a.get('unit', '')}".rstrip(), "–" if rhw is None else f"{rhw:.1%}",
                       escape(needed))
     console = console or Console(width=None if sys.stdout.isatty() else 200)
     console.print(table)
@@ -178,7 +173,7 @@ def print_flows(folder: Path, console: Console | None = None) -> None:
                 continue
             per_day, patients = _number(f["per_day"]), _number(f["patients"])
             moves = _number(f["transfers"]) * per_day / patients if patients > 0 else math.nan
-            row.append(fmt(per_day) + (f" ({fmt(moves)})" if moves > 0 else ""))
+            row.append(plain(per_day) + (f" ({plain(moves)})" if moves > 0 else ""))
         table.add_row(*row)
     console = console or Console(width=None if sys.stdout.isatty() else 200)
     console.print(table)

@@ -82,6 +82,10 @@ def _publish(folder: Path, files: dict[str, bytes]) -> None:
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise NotAResultsFolder(f"{target} is not a folder of figures (a link or a file): coopsim will not write through it")
     target.mkdir(exist_ok=True)
+    for name in files:
+        final = folder / name
+        if final.is_dir() and not final.is_symlink():
+            raise NotAResultsFolder(f"{final} is a folder: coopsim writes a file there and will not replace a folder")
     staged: dict[Path, Path] = {}
     try:
         for name, content in files.items():

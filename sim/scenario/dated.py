@@ -7,7 +7,9 @@ Both the checks and the engine read them here, so that what is checked is what r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sim.scenario import schema, units
 
@@ -34,32 +36,36 @@ class Regime:
     """The opening hours and scanners in force, for a calendar."""
 
 
+def _regimes(scenario: schema.Scenario, first: Any, changes: tuple[Any, ...], following: Callable[[Any, Any], Any]) -> list[tuple[float, float, Any]]:
+    """(start, end, state) from time 0 to the end of the run: `first`, then `following(state,
+    change)` from each change on; a change at the very time of the one before replaces it."""
+    regimes, current, start = [], first, 0.0
+    for change in changes:
+        at = minutes(scenario, change.from_)
+        if at > start:
+            regimes.append((start, at, current))
+        current, start = following(current, change), max(start, at)
+    return [*regimes, (start, run_end(scenario), current)]
+
+
 def capacity_regimes(scenario: schema.Scenario, resource: schema.CapacityResource) -> list[Regime]:
     """The successive capacities and schedules of a resource: one regime without changes."""
-    regimes, current, start = [], resource, 0.0
-    for change in resource.changes:
-        at = minutes(scenario, change.from_)
-        following = schema.CapacityResource.model_construct(
+    def following(current: schema.CapacityResource, change: schema.CapacityChange) -> schema.CapacityResource:
+        return schema.CapacityResource.model_construct(
             capacity=current.capacity if change.capacity is None else change.capacity,
             schedule=current.schedule if change.schedule is None else change.schedule, changes=())
-        if at > start:
-            regimes.append(Regime(start, at, current, None))
-        current, start = following, max(start, at)
-    return [*regimes, Regime(start, run_end(scenario), current, None)]
+
+    return [Regime(a, b, state, None) for a, b, state in _regimes(scenario, resource, resource.changes, following)]
 
 
 def calendar_regimes(scenario: schema.Scenario, spec: schema.CalendarSpec) -> list[Regime]:
     """The successive opening hours and scanners of a calendar: one regime without changes."""
-    regimes, current, start = [], spec, 0.0
-    for change in spec.changes:
-        at = minutes(scenario, change.from_)
-        following = schema.CalendarSpec.model_construct(
+    def following(current: schema.CalendarSpec, change: schema.CalendarChange) -> schema.CalendarSpec:
+        return schema.CalendarSpec.model_construct(
             slot=current.slot, scanners=current.scanners if change.scanners is None else change.scanners,
             open=current.open if change.open is None else change.open, changes=())
-        if at > start:
-            regimes.append(Regime(start, at, None, current))
-        current, start = following, max(start, at)
-    return [*regimes, Regime(start, run_end(scenario), None, current)]
+
+    return [Regime(a, b, None, state) for a, b, state in _regimes(scenario, spec, spec.changes, following)]
 
 
 def rule_periods(scenario: schema.Scenario, rule: schema.RuleCommon) -> list[tuple[float, float]] | None:

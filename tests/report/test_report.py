@@ -195,14 +195,17 @@ def test_changes_name_list_elements() -> None:
      "incompatible coopsim"),
     (lambda f: (f / "occupancy.csv").unlink(), "occupancy.csv is missing"),
     (lambda f: (f / "scenario.resolved.yaml").write_text("variants: [1, 2"), "scenario.resolved.yaml has"),
+    (lambda f: (f / "results.xlsx").mkdir(), "results.xlsx is a folder"),
+    (lambda f: (f / "report.html").mkdir(), "report.html is a folder"),
 ])
 def test_bad_folders_are_refused_clearly(report: Path, tmp_path: Path, damage, message: str) -> None:
     folder = tmp_path / "damaged"
-    shutil.copytree(report, folder, ignore=shutil.ignore_patterns("events.parquet", "figures", "report.html"))
+    shutil.copytree(report, folder, ignore=shutil.ignore_patterns("figures", "report.html", "results.xlsx"))
     damage(folder)
     with pytest.raises(NotAResultsFolder, match=message):
         write_report(folder)
-    assert not (folder / "report.html").exists()
+    assert not (folder / "report.html").is_file() and not (folder / "results.xlsx").is_file()
+    assert not [p.name for p in folder.iterdir() if p.name.startswith(".report.")]  # nothing staged is left
 
 
 def test_an_empty_folder_is_not_a_results_folder(tmp_path: Path) -> None:

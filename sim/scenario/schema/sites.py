@@ -97,6 +97,14 @@ def _opening(value: Any) -> Any:
     return tuple(windows)
 
 
+OpeningHours = Annotated[
+    tuple[OpeningWindow, ...],
+    PlainValidator(_opening),
+    WithJsonSchema({"type": "object", "additionalProperties": {"type": "string"}, "description": 'days to "HH:MM-HH:MM"'}),
+]
+"""Opening hours: days to "HH:MM-HH:MM" (several intervals separated by commas)."""
+
+
 class CalendarChange(Strict):
     """From a time of the run on, new opening hours, another number of scanners, or both."""
 
@@ -104,13 +112,7 @@ class CalendarChange(Strict):
     """When the change takes effect: a duration from time 0 (30d) or a date (2020-11-02) with `run.start`."""
     scanners: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] | None = None
     """Machines working in parallel from then on (default: unchanged)."""
-    open: Annotated[
-        tuple[OpeningWindow, ...],
-        PlainValidator(_opening),
-        WithJsonSchema(
-            {"type": "object", "additionalProperties": {"type": "string"}, "description": 'days to "HH:MM-HH:MM"'}
-        ),
-    ] | None = None
+    open: OpeningHours | None = None
     """Opening hours from then on (default: unchanged)."""
 
     @model_validator(mode="after")
@@ -127,13 +129,7 @@ class CalendarSpec(Strict):
     """Length of one appointment slot."""
     scanners: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] = 1
     """Machines working in parallel; each opening slot exists once per machine."""
-    open: Annotated[
-        tuple[OpeningWindow, ...],
-        PlainValidator(_opening),
-        WithJsonSchema(
-            {"type": "object", "additionalProperties": {"type": "string"}, "description": 'days to "HH:MM-HH:MM"'}
-        ),
-    ]
+    open: OpeningHours
     """Opening hours: days to "HH:MM-HH:MM" (several intervals separated by commas)."""
     changes: tuple[CalendarChange, ...] = ()
     """Dated changes, in time order: from each, its opening hours or scanners replace the ones before."""
