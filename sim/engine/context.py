@@ -129,13 +129,16 @@ class Context:
             if self.log is not None:
                 self.event(patient, 0, resource.code, END)
 
-    def leave_unseen(self, patient: Patient) -> None:
-        """The patient gives up: it frees what it holds and leaves the system."""
+    def leave_unseen(self, patient: Patient, elsewhere: bool = False) -> None:
+        """The patient gives up (`elsewhere`: a request offered no slot it accepts, which books
+        with another provider): it frees what it holds and leaves the system."""
         self._free(patient)
         if patient.kept is not None:
             self.unkeep(patient, self.env.now, None)
         if patient.counted:
-            self.stream_records[patient.stream].left_unseen += 1
+            record = self.stream_records[patient.stream]
+            record.left_unseen += 1
+            record.went_elsewhere += elsewhere
             self.inside -= 1
             if patient.moves or patient.site != patient.origin:
                 self._flow(patient)
@@ -160,8 +163,12 @@ class Context:
         patient.kept = None
         resource.blocked -= 1
         resource.blocked_log.record(now, resource.blocked, 0, resource.capacity)
-        if blocked is not None and patient.counted:
-            blocked.waits.append(now - patient.kept_since)
+        if patient.counted:
+            if blocked is not None:
+                blocked.waits.append(now - patient.kept_since)
+            if not patient.handed_over:
+                patient.handed_over = True
+                self.stream_records[patient.stream].handovers.append(now - patient.arrival)
         resource.nights += nights_blocked(patient.kept_from, patient.kept_since, now, self.warmup, self.end)
         resource.release(now)
         if self.log is not None:

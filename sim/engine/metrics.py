@@ -19,7 +19,7 @@ from sim.engine.model import Model
 from sim.engine.patients import Patient
 from sim.engine.stats import Row
 from sim.scenario import schema
-from sim.scenario.walk import walk
+from sim.scenario.walk import goto_targets, iter_steps, walk
 
 HOURS_PER_DAY = 24.0
 
@@ -111,9 +111,30 @@ def _patient_rows(model: Model) -> list[Row]:
         for key, count in counts.items():
             rows.append(("patients", f"{key}:{name}", "count", float(count), "patients"))
             totals[key] += count
+        totals["went_elsewhere"] += record.went_elsewhere
     for key in ("arrivals", "departed", "left_unseen", "still_inside"):
         rows.append(("patients", key, "count", float(totals[key]), "patients"))
+    rows.append(("patients", "left_waiting", "count", float(totals["left_unseen"] - totals["went_elsewhere"]), "patients"))
+    if any(isinstance(step, schema.BookStep) for _, step in iter_steps(model.scenario)):
+        rows.append(("patients", "went_elsewhere", "count", float(totals["went_elsewhere"]), "patients"))
     return rows
+
+
+def keeping_streams(scenario: schema.Scenario) -> list[int]:
+    """The streams whose pathway, or a pathway it goes to, has a step that keeps its unit."""
+    keeping = {name for name, steps in scenario.pathways.items()
+               if any(isinstance(step, schema.UseStep) and step.keep is not None for _, step in walk(("pathways", name), steps))}
+    found = []
+    for s, arrival in enumerate(scenario.arrivals):
+        seen, todo = set(), [arrival.pathway]
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo += sorted(goto_targets(scenario.pathways[name]))
+        if seen & keeping:
+            found.append(s)
+    return found
 
 
 def tracked(model: Model) -> set[str]:
@@ -214,10 +235,14 @@ def hourly_waits(model: Model) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def _blocking_rows(model: Model, targets: dict[str, float]) -> list[Row]:
-    """What blocking did: per step that ends a keep, the blocked time (the ED's boarding time); per
+    """What blocking did: per stream that keeps a unit, the time from arrival to handover (the ED
+    length of stay); per step that ends a keep, the blocked time (the ED's boarding time); per
     resource some step keeps, occupancy split into care and blocked and the nights blocked; and
     the patients caught in a deadlock at the end."""
     rows: list[Row] = []
+    for s in keeping_streams(model.scenario):
+        handovers = np.frombuffer(model.ctx.stream_records[s].handovers)
+        rows += stats.distribution_rows("time_to_handover", model.streams[s], handovers, "min", with_max=False)
     for name in sorted(model.blocked):
         record = model.blocked[name]
         if len(record.waits):

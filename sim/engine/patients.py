@@ -31,7 +31,8 @@ class Patient(Wakeup):
     """
 
     __slots__ = ("stream", "index", "site", "attrs", "draws", "used", "revisits", "arrival", "counted", "since", "held",
-                 "origin", "moves", "travel", "home", "booked", "diverted", "kept", "kept_since", "kept_from", "reserved")
+                 "origin", "moves", "travel", "home", "booked", "diverted", "kept", "kept_since", "kept_from", "reserved",
+                 "handed_over")
 
     def __init__(self, stream: int, index: int, site: int, attrs: tuple[Any, ...], draws: list[float], arrival: float, counted: bool):
         self.callbacks: list[Callable[[Any], None]] | None = None
@@ -64,6 +65,8 @@ class Patient(Wakeup):
         """When the care on the kept unit ended, and when the patient took that unit."""
         self.reserved: Any = None
         """A unit held for the patient at a site it is travelling to (a reserving transfer)."""
+        self.handed_over = False
+        """Whether the patient has left the first unit it kept (its time to handover is recorded)."""
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,12 @@ class StreamRecord:
     arrivals: int = 0
     departed: int = 0
     left_unseen: int = 0
+    went_elsewhere: int = 0
+    """Of those who left unseen, the requests offered no slot they accepted (they booked elsewhere)."""
     stays: array = field(default_factory=lambda: array("d"))
+    handovers: array = field(default_factory=lambda: array("d"))
+    """Minutes from arrival until the patient left the first unit it kept: its next unit was
+    theirs, or it left (for an ED patient who boards, the ED length of stay)."""
 
 
 @dataclass

@@ -157,7 +157,7 @@ class Book(Node):
         if best is None:  # no calendar in force for this site: the patient goes elsewhere
             if self.records is not None and patient.counted:
                 self.records.left += 1
-            self.ctx.leave_unseen(patient)
+            self.ctx.leave_unseen(patient, elsewhere=True)
             return
         calendar, site, group, index = best
         forced = urgent and calendar.times[index] > now + self.urgent[1]
@@ -167,7 +167,7 @@ class Book(Node):
         elif self.patience is not None and not urgent and calendar.times[index] - now > self.slot(self.patience, patient):
             if self.records is not None and patient.counted:
                 self.records.left += 1
-            self.ctx.leave_unseen(patient)
+            self.ctx.leave_unseen(patient, elsewhere=True)
             return
         start = calendar.take(index, group)
         if self.records is not None and patient.counted:

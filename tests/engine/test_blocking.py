@@ -334,3 +334,20 @@ cooperation: [{overflow: {resource: bed, from: h, to: [c], when: {wait_above: 1h
             delays.append(out - queued)
     assert delays and all(abs((d - 60) / 30 - round((d - 60) / 30)) < 1e-9 and d >= 60 - 1e-9 for d in delays)
     assert any(d > 60 + 1e-9 for d in delays)
+
+
+def test_time_to_handover_is_arrival_to_leaving_the_kept_box_as_the_event_log_gives() -> None:
+    """The ED length of stay: from arrival until the box is freed, the bed theirs (admitted) or
+    the patient gone (discharged); counted patients who ever held the box."""
+    text = boarding(4, 3, "30/d", "{exponential: {mean: 40min}}", "{exponential: {mean: 8h}}", admitted=0.4)
+    result = simulate(scenario(text), 2, SEED, events=True)
+    stays = []
+    for events in events_by_patient(result.event_log.decoded()).values():
+        arrival = events[0][0]
+        freed = next((t for t, e, r in events if e == "end" and r == "h.box"), None)
+        if arrival >= 2 * 1440 and freed is not None:
+            stays.append(freed - arrival)
+    assert len(stays) > 300
+    assert result.value("time_to_handover", "ed", "count") == len(stays)
+    assert result.value("time_to_handover", "ed", "mean") == pytest.approx(float(np.mean(stays)), rel=1e-12)
+    assert result.value("time_to_handover", "ed", "mean") < result.value("time_in_system", "ed", "mean")

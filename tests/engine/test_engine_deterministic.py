@@ -16,6 +16,7 @@ from sim.engine import streams
 from sim.engine.arrivals import arrival_times, rate_profile
 from sim.engine.build import build, week_offset
 from sim.engine.calendar import Calendar
+from sim.engine.metrics import replication_rows
 from tests.theory import assert_covers, md1_balking, replicate, scenario
 
 pytestmark = pytest.mark.unit
@@ -328,6 +329,9 @@ def test_booking_patience_matches_the_slot_recursion_patient_by_patient() -> Non
         np.testing.assert_allclose(np.frombuffer(record.delays), delays[counted & booked], atol=1e-9)
         assert record.left == int((counted & ~booked).sum()) > 0
         assert model.ctx.stream_records[0].left_unseen == record.left
+        rows = {(m, s, st): v for m, s, st, v, _ in replication_rows(model)}
+        assert rows[("patients", "went_elsewhere", "count")] == record.left  # requests sent elsewhere
+        assert rows[("patients", "left_waiting", "count")] == 0  # are not patients who left a waiting room
 
 
 def test_booking_patience_above_capacity_is_an_md1_queue_with_balking() -> None:

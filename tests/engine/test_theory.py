@@ -120,6 +120,7 @@ def test_zero_patience_loss_is_erlang_b(service: str) -> None:
     assert_covers(shares, erlang_b(4, 15 / 60 * MEAN_SERVICE), "Erlang B loss")
     for r in results:
         assert r.value("wait", "w", "left_unseen") == r.value("patients", "left_unseen", "count")
+        assert r.value("patients", "left_waiting", "count") == r.value("patients", "left_unseen", "count")  # none went elsewhere
         assert r.value("wait", "w", "max") == 0.0
 
 
