@@ -169,6 +169,7 @@ def _run(args: argparse.Namespace) -> int:
                                     on_more=lambda n: progress.update(bar, total=progress.tasks[0].total + n))
     wall = time.perf_counter() - started
     if not args.quiet:
+        compare.print_headlines(folder)
         compare.print_table(folder)
         compare.print_flows(folder)
         compare.print_advice(folder)
@@ -204,6 +205,7 @@ def _warmup(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from sim.report import terminal as compare
 
+    compare.print_headlines(Path(args.results))
     compare.print_table(Path(args.results))
     compare.print_flows(Path(args.results))
     compare.print_advice(Path(args.results))

@@ -14,16 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pydantic
-import yaml
 
 from sim.report.terminal import load_results
 from sim.results import NotAResultsFolder
 from sim.results.keys import Line, key_lines
 from sim.results.layout import NAMED_COLUMNS, TEXT_COLUMNS
-from sim.results.reader import check_names
+from sim.results.names import Names, names_of
+from sim.results.reader import check_names, read_scenarios
 from sim.scenario import schema
-from sim.scenario.walk import split_ref
 
 
 def value(text: str) -> float:
@@ -61,6 +59,8 @@ class Results:
     """Each variant's scenario as it was run, read through the scenario language."""
     documents: dict[str, dict[str, Any]]
     """Each variant as scenario.resolved.yaml writes it, for the differences between variants."""
+    lang: str = "en"
+    """The language of the report: `en` or `fr`."""
 
     @property
     def baseline(self) -> str:
@@ -101,7 +101,12 @@ class Results:
     @cached_property
     def lines(self) -> list[Line]:
         """The key metrics, as the terminal comparison table shows them."""
-        return key_lines(self.summary_rows, self.baseline)
+        return key_lines(self.summary_rows, self.baseline, self.names)
+
+    @cached_property
+    def names(self) -> Names:
+        """Steps, resources, streams and sites as people name them, in the report's language."""
+        return names_of(list(self.scenarios.values()), self.lang)
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -136,35 +141,19 @@ class Results:
 
     def site_name(self, site: str) -> str:
         """A site's full name, or its identifier."""
-        found = self.scenario.sites.get(site)
-        return (found.name if found is not None else None) or site
+        return self.names.site(site)
 
     def resource_label(self, scope: str) -> str:
-        """`site.role` as a reader says it: "CH Tourcoing: ed box"."""
-        site, role = split_ref(scope)
-        return f"{self.site_name(site or '')}: {role.replace('_', ' ')}"
+        """`site.role` as a reader says it: "CH Tourcoing: ED cubicles"."""
+        return self.names.resource(scope)
 
 
-def load(folder: Path) -> Results:
-    """Read a results folder; NotAResultsFolder when it is not one this coopsim can read."""
+def load(folder: Path, lang: str = "en") -> Results:
+    """Read a results folder (for a report in `lang`); NotAResultsFolder when it is not one this coopsim can read."""
     folder = Path(folder)
     manifest, summary, comparison = load_results(folder)
-    path = folder / "scenario.resolved.yaml"
-    try:
-        scenarios = yaml.safe_load(path.read_text(encoding="utf-8"))["variants"]
-        missing = [v for v in manifest["variants"] if v not in scenarios]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as err:
-        raise NotAResultsFolder(f"{path} cannot be read: {err}") from None
-    if missing:
-        raise NotAResultsFolder(f"{path} lacks variant {', '.join(missing)}")
-    models = {}
-    for variant in manifest["variants"]:
-        try:  # the report reads each variant as the scenario language defines it, or not at all
-            models[variant] = schema.Scenario.model_validate(scenarios[variant])
-        except pydantic.ValidationError as err:
-            first = err.errors(include_url=False)[0]
-            raise NotAResultsFolder(f"{path}: variant {variant}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
-    results = Results(folder, manifest, summary, comparison, models, {v: scenarios[v] for v in manifest["variants"]})
+    documents, models = read_scenarios(folder, manifest)
+    results = Results(folder, manifest, summary, comparison, models, documents, lang)
     for table in ("summary", "comparison", "replications", "occupancy", "flows"):
         getattr(results, table)  # every table read and checked now, so that a damaged one is bad input, not a crash later
     return results

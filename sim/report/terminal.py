@@ -8,7 +8,7 @@ by whether the change is better or worse.
 from __future__ import annotations
 
 import math
-import sys
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +17,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.report import alerts
-from sim.results.keys import key_lines
-from sim.results.numbers import CLIPPED, interval, plain, scale_for, signed
-from sim.results.reader import read_manifest, read_rows
+from sim.results.headline import scenario_headlines
+from sim.results.keys import Line, key_lines
+from sim.results.names import names_of
+from sim.results.numbers import CLIPPED, Scale, interval, plain, scale_for, signed
+from sim.results.reader import read_manifest, read_rows, read_scenarios
 
-__all__ = ["build_table", "load_results", "print_advice", "print_flows", "print_table"]
+__all__ = ["build_tables", "print_headlines", "load_results", "print_advice", "print_flows", "print_table"]
 
 LOWER_IS_BETTER = {"wait", "blocked_time", "access_delay", "time_in_system", "occupancy", "utilisation", "queue", "transfers", "patients",
                    "nights_blocked", "blocked"}
@@ -48,45 +50,73 @@ def better(metric: str, scope: str, stat: str, diff: float) -> bool:
     return diff > 0 if higher else diff < 0
 
 
-def build_table(folder: Path) -> Table:
-    """The comparison table of a results folder."""
+LABEL_WIDTH, BASE_WIDTH, DIFF_WIDTH = 46, 22, 30
+"""Columns of the comparison table, in characters: what a 100-column terminal fits with two variants."""
+
+
+def width() -> int:
+    """The width to print at: the terminal's, or $COLUMNS, or 100 when the output is not a terminal."""
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def build_tables(folder: Path, columns: int = 100) -> list[Table]:
+    """The comparison table of a results folder, split into as many tables as it takes for each to
+    fit `columns` characters (every one repeats the metric and the baseline; every variant appears)."""
     manifest, summary, comparison = load_results(folder)
     baseline = manifest["baseline"]
     variants = [v for v in manifest["variants"] if v != baseline]
     base = {(r["metric"], r["scope"], r["stat"]): r for r in summary if r["variant"] == baseline}
     diffs = {(r["variant"], r["metric"], r["scope"], r["stat"]): r for r in comparison}
+    _, scenarios = read_scenarios(folder, manifest)
+    lines = [line for line in key_lines(summary, baseline, names_of(list(scenarios.values()))) if line.key in base]
+    per_table = max(1, (columns - LABEL_WIDTH - BASE_WIDTH) // DIFF_WIDTH)
+    groups = [variants[k:k + per_table] for k in range(0, len(variants), per_table)] or [[]]
     n = manifest["replications"]
-    table = Table(title=escape(f"{manifest['scenario']['file']}: {n} replications, 95% intervals; Δ = variant − {baseline} (paired)"),
-                  title_justify="left")
-    table.add_column("metric")
-    table.add_column(escape(baseline), justify="right")
-    for v in variants:
-        table.add_column(escape(f"Δ {v}"), justify="right")
-    clipped = False
-    for line in key_lines(summary, baseline):
-        row = base.get(line.key)
-        if row is None:
-            continue
-        scale = scale_for(line.unit, _number(row["mean"]))
-        shown = interval(_number(row["ci_low"]), _number(row["ci_high"]), scale)
-        clipped = clipped or shown.endswith(CLIPPED)
-        cells = [escape(f"{line.label} ({scale.shown})"), f"{plain(scale.value(_number(row['mean'])))} {shown}"]
-        for v in variants:
-            d = diffs.get((v, *line.key))
-            if d is None or d["diff_mean"] == "":
-                cells.append("–")
-                continue
-            mean, low, high = _number(d["diff_mean"]), _number(d["ci_low"]), _number(d["ci_high"])
-            significant = low > 0 or high < 0
-            text = f"{signed(scale.value(mean))} {interval(low, high, scale, difference=True)}{'*' if significant else ' '}"
-            style = ("green" if better(*line.key, mean) else "red") if significant else ""
-            cells.append(f"[{style}]{text}[/{style}]" if style else text)
-        table.add_row(*cells)
-    table.caption = ("* the interval excludes 0 (green: better, red: worse); differences of shares (%) are in percentage points"
-                     + (f"; {CLIPPED} interval clipped to what is possible (a share within 0-100 %, a count or a time at least 0)"
-                        if clipped else ""))
-    table.caption_justify = "left"
-    return table
+    tables = []
+    for k, group in enumerate(groups):
+        part = f" (part {k + 1} of {len(groups)})" if len(groups) > 1 else ""
+        table = Table(title=escape(f"{manifest['scenario']['file']}: {n} replications, 95% intervals; Δ = variant − {baseline} (paired){part}"),
+                      title_justify="left")
+        table.add_column("metric", max_width=LABEL_WIDTH, overflow="fold")
+        table.add_column(escape(baseline), justify="right")
+        for v in group:
+            table.add_column(escape(f"Δ {v}"), justify="right")
+        clipped = False
+        for line in lines:
+            row = base[line.key]
+            scale = scale_for(line.unit, _number(row["mean"]))
+            shown = interval(_number(row["ci_low"]), _number(row["ci_high"]), scale)
+            clipped = clipped or shown.endswith(CLIPPED)
+            cells = [escape(f"{line.label} ({scale.shown})"), f"{plain(scale.value(_number(row['mean'])))} {shown}"]
+            cells += [_difference(diffs.get((v, *line.key)), line, scale) for v in group]
+            table.add_row(*cells)
+        table.caption = ("* the interval excludes 0 (green: better, red: worse); differences of shares (%) are in percentage points"
+                         + (f"; {CLIPPED} interval clipped to what is possible (a share within 0-100 %, a count or a time at least 0)"
+                            if clipped else ""))
+        table.caption_justify = "left"
+        tables.append(table)
+    return tables
+
+
+def _difference(d: dict[str, str] | None, line: Line, scale: Scale) -> str:
+    """A paired difference cell: its mean and interval, marked and coloured when the interval excludes 0."""
+    if d is None or d["diff_mean"] == "":
+        return "–"
+    mean, low, high = _number(d["diff_mean"]), _number(d["ci_low"]), _number(d["ci_high"])
+    significant = low > 0 or high < 0
+    text = f"{signed(scale.value(mean))} {interval(low, high, scale, difference=True)}{'*' if significant else ' '}"
+    style = ("green" if better(*line.key, mean) else "red") if significant else ""
+    return f"[{style}]{text}[/{style}]" if style else text
+
+
+def print_headlines(folder: Path, console: Console | None = None) -> None:
+    """Print the plain-language headline of each variant, baseline first."""
+    manifest, summary, comparison = load_results(folder)
+    _, scenarios = read_scenarios(folder, manifest)
+    console = console or Console(width=width())
+    for text in scenario_headlines(summary, comparison, manifest["baseline"], list(manifest["variants"]), scenarios).values():
+        console.print(escape(text))
+    console.print()
 
 
 def deadlocks(folder: Path) -> list[alerts.Deadlock]:
@@ -104,8 +134,9 @@ def deadlocks(folder: Path) -> list[alerts.Deadlock]:
 def print_table(folder: Path, console: Console | None = None) -> None:
     """Print the comparison table of a results folder, then a warning for each variant that
     ended in a deadlock."""
-    console = console or Console(width=None if sys.stdout.isatty() else 200)
-    console.print(build_table(folder))
+    console = console or Console(width=width())
+    for table in build_tables(folder, console.width):
+        console.print(table)
     for deadlock in deadlocks(folder):
         console.print(f"[bold red]warning:[/] {escape(deadlock.sentence())}")
 
@@ -144,7 +175,7 @@ def print_advice(folder: Path, console: Console | None = None, limit: int = 8) -
         table.add_row(escape(str(a["variant"])), escape(f"{a['scope']} {a['metric']} {a['stat']}"), plain(a["mean"]),
                       "–" if half is None else f"{plain(half)} {a.get('unit', '')}".rstrip(), "–" if rhw is None else f"{rhw:.1%}",
                       escape(needed))
-    console = console or Console(width=None if sys.stdout.isatty() else 200)
+    console = console or Console(width=width())
     console.print(table)
 
 
@@ -175,5 +206,5 @@ def print_flows(folder: Path, console: Console | None = None) -> None:
             moves = _number(f["transfers"]) * per_day / patients if patients > 0 else math.nan
             row.append(plain(per_day) + (f" ({plain(moves)})" if moves > 0 else ""))
         table.add_row(*row)
-    console = console or Console(width=None if sys.stdout.isatty() else 200)
+    console = console or Console(width=width())
     console.print(table)

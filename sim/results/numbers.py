@@ -17,6 +17,9 @@ DURATIONS = {"min": 1.0, "h": 60.0, "d": 1440.0}
 NON_NEGATIVE = {"min", "h", "d", "share", "patients", "units", "times", "appointments", "patients/d"}
 """Units whose values cannot be below 0 (a mean's interval is clipped at 0)."""
 
+THIN_SPACE = "\u202f"
+"""Separator of thousands in French (espace fine insécable)."""
+
 CLIPPED = "‡"
 """Mark of an interval clipped to what is possible."""
 
@@ -42,15 +45,18 @@ def scale_for(unit: str, typical: float) -> Scale:
     if unit == "share":
         return Scale(unit, "%", 100.0)
     if unit in DURATIONS:
-        minutes = abs(typical) * DURATIONS[unit] if math.isfinite(typical) else 0.0
+        if not math.isfinite(typical) or typical == 0:  # nothing to size it by: the unit of the files
+            return Scale(unit, {"min": "min", "h": "h", "d": "days"}[unit], 1.0)
+        minutes = abs(typical) * DURATIONS[unit]
         shown = "min" if minutes < 120 else "h" if minutes < 2 * 1440 else "d"
         return Scale(unit, {"min": "min", "h": "h", "d": "days"}[shown], DURATIONS[unit] / DURATIONS[shown])
     return Scale(unit, unit, 1.0)
 
 
-def plain(x: float) -> str:
-    """Three significant digits in plain notation, thousands grouped: 0.0421, 4.21, 421, 4,210, 42,100;
-    what rounds to 0 at that precision is 0."""
+def plain(x: float, lang: str = "en") -> str:
+    """Three significant digits in plain notation, thousands grouped: 0.0421, 4.21, 421, 4,210, 42,100
+    (in French, decimal comma and a thin space between thousands: 4,21 and 4 210); what rounds to 0
+    at that precision is 0."""
     if math.isnan(x):
         return "–"
     if not math.isfinite(x):
@@ -59,12 +65,15 @@ def plain(x: float) -> str:
         return "0"
     digits = max(0, 2 - math.floor(math.log10(abs(x))))
     text = f"{x:,.{digits}f}"
-    return "0" if float(text.replace(",", "")) == 0 else text.replace("-", "−")
+    if float(text.replace(",", "")) == 0:
+        return "0"
+    text = text.replace("-", "−")
+    return text.replace(",", THIN_SPACE).replace(".", ",") if lang == "fr" else text
 
 
-def signed(x: float) -> str:
+def signed(x: float, lang: str = "en") -> str:
     """A difference with its sign: +4.21, −0.3, 0."""
-    text = plain(x)
+    text = plain(x, lang)
     return text if text in ("0", "–") or text.startswith("−") else "+" + text
 
 
@@ -80,7 +89,9 @@ def clip(low: float, high: float, unit: str, difference: bool = False) -> tuple[
     return clipped_low, clipped_high, (clipped_low, clipped_high) != (low, high) and not (math.isnan(low) or math.isnan(high))
 
 
-def interval(low: float, high: float, scale: Scale, difference: bool = False) -> str:
-    """`[low, high]` in the shown unit, clipped to what is possible and marked when it was."""
+def interval(low: float, high: float, scale: Scale, difference: bool = False, lang: str = "en") -> str:
+    """`[low, high]` in the shown unit (French: `[low ; high]`), clipped to what is possible and
+    marked when it was."""
     low, high, clipped = clip(low, high, scale.unit, difference)
-    return f"[{plain(scale.value(low))}, {plain(scale.value(high))}]" + (CLIPPED if clipped else "")
+    sep = " ; " if lang == "fr" else ", "
+    return f"[{plain(scale.value(low), lang)}{sep}{plain(scale.value(high), lang)}]" + (CLIPPED if clipped else "")

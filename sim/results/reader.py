@@ -11,9 +11,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
+import pydantic
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.results.layout import FORMAT_VERSION, NAME_RE, NAMED_COLUMNS, OWNED, RESULT_FILES, SCOPE_RE, TEXT_COLUMNS
+from sim.scenario import schema
 
 
 class NotAResultsFolder(ValueError):
@@ -174,3 +177,24 @@ def check_names(path: Path, variants: Iterable[Any], named: dict[str, Iterable[A
         for k, value in enumerate(values):
             if not isinstance(value, str) or not SCOPE_RE.match(value):
                 raise NotAResultsFolder(f"{path} row {k + 2}: {column} {str(value)[:80]!r} is not a name coopsim writes")
+
+
+def read_scenarios(folder: Path, manifest: dict[str, Any]) -> tuple[dict[str, Any], dict[str, schema.Scenario]]:
+    """Each variant of scenario.resolved.yaml as written, and as the scenario language reads it
+    (NotAResultsFolder if it cannot be read, lacks a variant, or is not a valid scenario)."""
+    path = Path(folder) / "scenario.resolved.yaml"
+    try:
+        documents = yaml.safe_load(path.read_text(encoding="utf-8"))["variants"]
+        missing = [v for v in manifest["variants"] if v not in documents]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as err:
+        raise NotAResultsFolder(f"{path} cannot be read: {err}") from None
+    if missing:
+        raise NotAResultsFolder(f"{path} lacks variant {', '.join(missing)}")
+    models = {}
+    for variant in manifest["variants"]:
+        try:  # each variant read as the scenario language defines it, or not at all
+            models[variant] = schema.Scenario.model_validate(documents[variant])
+        except pydantic.ValidationError as err:
+            first = err.errors(include_url=False)[0]
+            raise NotAResultsFolder(f"{path}: variant {variant}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    return {v: documents[v] for v in manifest["variants"]}, models

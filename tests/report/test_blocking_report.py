@@ -76,8 +76,9 @@ def test_compare_warns_of_each_jammed_variant(folder: Path, capsys: pytest.Captu
     jammed = sum(c > 0 for c in _deadlocked(folder)["cycle"])
     most = int(max(_deadlocked(folder)["cycle"]))
     assert f"warning: cycle: {jammed} of 4 replications ended in a deadlock, up to {most} patients" in out
-    assert "ward_lets_go:" not in out
-    assert "blocked time" in out and "nights blocked" in out and "patients deadlocked" in out
+    assert "warning: ward_lets_go" not in out
+    assert "Held in the previous unit until" in out and "nights spent waiting for the next unit" in out
+    assert "Patients caught in a deadlock" in out
 
 
 def test_report_warns_and_hatches_the_blocked_units(folder: Path, tmp_path: Path) -> None:

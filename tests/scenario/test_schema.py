@@ -877,7 +877,7 @@ def test_assignment_raises(obj, attribute, value):
         (minimal(verison=1), "verison"),
         (minimal(run={"horizon": "7d", "seeds": 3}), "seeds"),
         (minimal(sites={"a": {"resources": {"bed": {"capacity": 2, "capcity": 3}}}}), "capcity"),
-        (minimal(pathways={"stay": [{"use": "bed", "for": "1d", "label": "x"}]}), "label"),
+        (minimal(pathways={"stay": [{"use": "bed", "for": "1d", "lable": "x"}]}), "lable"),
         (minimal(transport={"speed": "45km/h", "mode": "road"}), "mode"),
     ],
 )

@@ -17,6 +17,7 @@ from sim.scenario.schema.types import (
     AttributeValue,
     Duration,
     Ident,
+    Label,
     NonNegative,
     Probability,
     Rate,
@@ -71,6 +72,8 @@ class Arrival(Strict):
     """Attributes drawn at arrival: a constant, or value: probability."""
     pathway: Ident
     """The pathway the patients follow."""
+    label: Label | None = None
+    """The patients as people name them (`ED patients`); default: the stream's name."""
 
     @field_validator("hourly", "weekly")
     @classmethod

@@ -15,7 +15,7 @@ from pydantic import (
 
 from sim.scenario import units
 from sim.scenario.limits import MAX_CAPACITY
-from sim.scenario.schema.types import Capacity, Days, Duration, Ident, Moment, Speed, Strict, TimeOfDay, present_or
+from sim.scenario.schema.types import Capacity, Days, Duration, Ident, Label, Moment, Speed, Strict, TimeOfDay, present_or
 
 
 class Window(Strict):
@@ -65,6 +65,8 @@ class CapacityResource(Strict):
     """Weekly windows with their own capacity."""
     changes: tuple[CapacityChange, ...] = ()
     """Dated changes, in time order: from each, its capacity or schedule replaces the one before."""
+    label: Label | None = None
+    """The resource as people name it (`ICU beds`); default: the role."""
 
     @model_validator(mode="after")
     def _something(self) -> CapacityResource:
@@ -146,6 +148,8 @@ class CalendarResource(Strict):
 
     calendar: CalendarSpec
     """The booking calendar."""
+    label: Label | None = None
+    """The resource as people name it (`MRI`); default: the role."""
 
 
 def _resource_shorthand(value: Any) -> Any:

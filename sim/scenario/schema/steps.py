@@ -18,6 +18,7 @@ from sim.scenario.schema.distributions import Distribution, dist_shorthand_befor
 from sim.scenario.schema.types import (
     Duration,
     Ident,
+    Label,
     Probability,
     RoleRef,
     Strict,
@@ -48,6 +49,8 @@ class UseStep(Strict):
     """Steps run while the resource is held (instead of `for`)."""
     name: Ident | None = None
     """Label under which the wait for this resource is reported."""
+    label: Label | None = None
+    """What the patient waits for, as people say it after "Wait for" (`a ward bed`); default: the name."""
     priority: (
         Annotated[Union[str, float], PlainValidator(priority_value), WithJsonSchema({"type": ["string", "number"]})] | None
     ) = None
@@ -92,6 +95,8 @@ class BookStep(Strict):
     """Time on the scanner (default: one slot)."""
     name: Ident | None = None
     """Label under which the access delay (request to appointment) is reported."""
+    label: Label | None = None
+    """What the patient books, as people say it (`an MRI appointment`); default: the name."""
     lead: Distribution | None = None
     """Earliest appointment after the request (preparation time)."""
     urgent: Urgent | None = None

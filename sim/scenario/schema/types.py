@@ -181,3 +181,20 @@ def single_key(options: tuple[str, ...]) -> Any:
         return None
 
     return pick
+
+
+LabelText = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[^\n\r\t]*$")]
+"""A name for people: one line of at most 120 characters."""
+
+
+class Translated(Strict):
+    """A name for people in each language of the reports (English required)."""
+
+    en: LabelText
+    """The English name."""
+    fr: LabelText | None = None
+    """The French name (default: the English one)."""
+
+
+Label = Union[LabelText, Translated]
+"""A name for people shown in tables and reports: one text, or one per language (`{en: ..., fr: ...}`)."""
