@@ -81,7 +81,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1
 SHARE, PATIENTS = scale_for("share", 0.0), scale_for("patients", 0.0)
 """Scales of shares and of patient counts, which do not depend on their size."""
 
-SECTIONS = (("scenario", "Scenario"), ("findings", "Findings"), ("differences", "Differences"), ("occupancy", "Occupancy"),
+SECTIONS = (("scenario", "Scenario"), ("findings", "Findings"), ("sweep", "Sweep"), ("differences", "Differences"), ("occupancy", "Occupancy"),
             ("waits", "Waiting times"), ("flows", "Flows between sites"), ("rules", "Rules in force"), ("methods", "Methods"))
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from matplotlib import rc_context
 
-from sim.report import events, figures, flows, html, rules
+from sim.report import events, figures, flows, html, rules, sweep
 from sim.report.data import Results, load
 from sim.results.reader import NotAResultsFolder
 from sim.results.sheets import SHEET_FILES, results_workbook
@@ -40,6 +40,9 @@ def _figures(results: Results) -> tuple[dict[str, str], list[figures.Figure]]:
         return html.figure_html(figure)
 
     parts: dict[str, str] = {}
+    swept = "".join(show(figure) for figure in sweep.sweep_charts(results))
+    if swept:
+        parts["sweep"] = swept
     parts["differences"] = show(figures.forest(results)) or '<p class="note">There is no variant to compare with the baseline.</p>'
     scopes = [line.key[1] for line in results.lines if line.key[0] == "occupancy" and line.key[2] == "mean"]
     parts["occupancy"] = "".join(show(figures.occupancy(results, scope)) for scope in scopes) or '<p class="note">No resource was used.</p>'
