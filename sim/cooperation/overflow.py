@@ -32,6 +32,9 @@ class OverflowPolicy:
         """With a time in force: whether the rule is in force now."""
         self.sent = 0
         """Counted patients this rule sent to a partner."""
+        self.refused = 0
+        """Counted patients this rule would have sent, in force and triggered, when no partner had
+        room (or the day's quota was used): they waited at home."""
         self.role = rule.resource
         self.home = view.index[rule.from_]
         self.partners = [view.index[p] for p in rule.to]

@@ -36,11 +36,12 @@ class Timer(Wakeup):
 class OverflowCheck(Wakeup):
     """A `wait_above` deadline: a SimPy event that sends a patient still waiting to a partner."""
 
-    __slots__ = ("patient", "ticket", "resource", "node", "policy")
+    __slots__ = ("patient", "ticket", "resource", "node", "policy", "first")
 
     def __init__(self, patient: Patient, ticket: list[Any], resource: Resource, node: Acquire, policy: OverflowPolicy):
         self.callbacks = [self.expire]
         self.patient, self.ticket, self.resource, self.node, self.policy = patient, ticket, resource, node, policy
+        self.first = True
 
     def expire(self, _: Any) -> None:
         """Leave for a partner with room, unless served in the meantime; with no partner with
@@ -48,10 +49,14 @@ class OverflowCheck(Wakeup):
         now = self.node.ctx.env.now
         if self.ticket[3] is None:
             return
-        target = self.policy.partner(now) if self.policy.in_force() else None
+        in_force = self.policy.in_force()
+        target = self.policy.partner(now) if in_force else None
         if target is not None and self.resource.withdraw(now, self.ticket):
             self.node.send(self.patient, target, self.policy)
             return
+        if in_force and target is None and self.first and self.patient.counted:  # refused once per patient
+            self.policy.refused += 1
+        self.first = False
         self.callbacks = [self.expire]
         self.node.ctx.env.schedule(self, NORMAL, self.policy.recheck)
 
@@ -125,6 +130,7 @@ class Acquire(Node):
                 if target is not None:
                     self.send(patient, target, policy)
                     return True
+                policy.refused += patient.counted
         return False
 
     def send(self, patient: Patient, target: int, policy: OverflowPolicy) -> None:

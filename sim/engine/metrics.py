@@ -57,7 +57,8 @@ def replication_rows(model: Model) -> list[Row]:
 
 def _rule_rows(model: Model) -> list[Row]:
     """Per rule with a time in force: its share of the measured period in force and how often it
-    came into force then; per named overflow rule: the counted patients it sent to a partner."""
+    came into force then; per named overflow rule: the counted patients it sent to a partner; per
+    site with overflow rules: the counted patients they could not send, no partner having room."""
     rows: list[Row] = []
     measured = model.end - model.warmup
     for _, _, switch in sorted(model.switches, key=lambda s: s[2].label):
@@ -65,6 +66,11 @@ def _rule_rows(model: Model) -> list[Row]:
         rows.append(("rule", switch.label, "switched_on", float(sum(on and at >= model.warmup for at, on in switch.times)), "times"))
     named = sorted((p.rule.name, p.sent) for policies in model.overflows.values() for p in policies if p.rule.name is not None)
     rows += [("transfers", f"rule:{name}", "count", float(sent), "patients") for name, sent in named]
+    refused: Counter[str] = Counter()
+    for policies in model.overflows.values():
+        for policy in policies:
+            refused[model.sites[policy.home]] += policy.refused
+    rows += [("transfers", f"refused:{site}", "count", float(refused[site]), "patients") for site in sorted(refused)]
     return rows
 
 

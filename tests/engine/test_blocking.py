@@ -351,3 +351,35 @@ def test_time_to_handover_is_arrival_to_leaving_the_kept_box_as_the_event_log_gi
     assert result.value("time_to_handover", "ed", "count") == len(stays)
     assert result.value("time_to_handover", "ed", "mean") == pytest.approx(float(np.mean(stays)), rel=1e-12)
     assert result.value("time_to_handover", "ed", "mean") < result.value("time_in_system", "ed", "mean")
+
+
+def test_patients_refused_for_lack_of_room_are_those_whose_first_check_found_the_partner_full() -> None:
+    """`transfers refused:h` counts each patient still waiting at home after `wait_above` whose
+    first check found no partner with room (sent later at a recheck, or never): read off the log."""
+    text = """
+version: 1
+name: refused
+run: {horizon: 20d}
+sites:
+  h: {location: [50.0, 3.0], resources: {bed: 1}}
+  c: {location: [50.1, 3.0], resources: {bed: 1}}
+transport: {times: {h-c: 10min}}
+arrivals: [{name: ed, at: h, rate: 8/d, pathway: visit}]
+pathways: {visit: [{use: bed, name: admission, for: {exponential: {mean: 4h}}}]}
+cooperation: [{overflow: {resource: bed, from: h, to: [c], when: {wait_above: 1h}, recheck: 30min}}]
+"""
+    result = simulate(scenario(text), 0, SEED, events=True)
+    end = 20 * 1440
+    refused = 0
+    for events in events_by_patient(result.event_log.decoded()).values():
+        queued = next((t for t, e, _ in events if e == "queue"), None)
+        if queued is None or queued + 60 >= end:
+            continue
+        out = next((t for t, e, _ in events if e == "transfer_out"), None)
+        started = next((t for t, e, _ in events if e == "start"), end)
+        if out is not None:
+            refused += out > queued + 60 + 1e-9
+        else:
+            refused += started > queued + 60
+    assert refused > 10
+    assert result.value("transfers", "refused:h", "count") == refused
