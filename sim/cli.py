@@ -213,7 +213,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    _write_report(Path(args.results))
+    _write_report(Path(args.results), args.lang)
     return EXIT_OK
 
 
@@ -274,8 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cmd.add_argument("results", metavar="RESULTS_DIR")
     compare_cmd.set_defaults(handler=_compare)
 
-    report_cmd = commands.add_parser("report", help="write report.html, figures/ and results.xlsx into a results folder")
+    report_cmd = commands.add_parser("report", help="write report.html, summary.html, summary.md, figures/ and results.xlsx into a "
+                                                    "results folder")
     report_cmd.add_argument("results", metavar="RESULTS_DIR")
+    report_cmd.add_argument("--lang", choices=["en", "fr"], default="en",
+                            help="language of the report and the summary (default: en; fr writes report.fr.html, summary.fr.html, "
+                                 "summary.fr.md and figures.fr/)")
     report_cmd.set_defaults(handler=_report)
 
     export = commands.add_parser("export-events", help="write the event log of a results folder for an animation package")
@@ -296,12 +300,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _write_report(folder: Path) -> None:
-    """Write the report and the workbook of a results folder and say where they are."""
+def _write_report(folder: Path, lang: str = "en") -> None:
+    """Write the report, the one-page summary and the workbook of a results folder and say where they are."""
     from sim.report import write_report  # imported here: other commands start without matplotlib
+    from sim.report.write import names
 
-    page = write_report(folder)
-    print(f"report: {page} (and {page.with_name('results.xlsx').name} for Excel)")
+    page = write_report(folder, lang)
+    print(f"report: {page} (summary: {names(lang)['summary']} and {names(lang)['markdown']}; results.xlsx for Excel)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""`write_report`: a results folder in, report.html and figures/*.png written into it.
+"""`write_report`: a results folder in, report.html, figures/*.png, summary.html, summary.md and
+results.xlsx written into it (French: report.fr.html, figures.fr/, summary.fr.html, summary.fr.md).
 
 Nothing read from the folder becomes a path: figure files are named from a fixed alphabet,
 `figures/` must be a real folder (not a link to elsewhere), and every file is written under a
@@ -15,8 +16,9 @@ from pathlib import Path
 
 from matplotlib import rc_context
 
-from sim.report import events, figures, flows, html, rules, sweep
+from sim.report import agreement, events, figures, flows, html, rules, summary, sweep
 from sim.report.data import Results, load
+from sim.results import ledger
 from sim.results.reader import NotAResultsFolder
 from sim.results.sheets import SHEET_FILES, results_workbook
 
@@ -40,6 +42,8 @@ def _figures(results: Results) -> tuple[dict[str, str], list[figures.Figure]]:
         return html.figure_html(figure)
 
     parts: dict[str, str] = {}
+    if ledger.cooperating(results.scenarios, results.baseline):
+        parts["agreement"] = agreement.section(results)
     swept = "".join(show(figure) for figure in sweep.sweep_charts(results))
     if swept:
         parts["sweep"] = swept
@@ -79,9 +83,9 @@ def _staged(folder: Path, content: bytes) -> Path:
     return Path(name)
 
 
-def _publish(folder: Path, files: dict[str, bytes]) -> None:
+def _publish(folder: Path, files: dict[str, bytes], figures_folder: str) -> None:
     """Write `files` (paths relative to `folder`) all or nothing; stale figures are removed."""
-    target = folder / FIGURES
+    target = folder / figures_folder
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise NotAResultsFolder(f"{target} is not a folder of figures (a link or a file): coopsim will not write through it")
     target.mkdir(exist_ok=True)
@@ -100,22 +104,32 @@ def _publish(folder: Path, files: dict[str, bytes]) -> None:
             if temporary.exists():
                 temporary.unlink()
     for old in target.iterdir():
-        if old.suffix == ".png" and folder / FIGURES / old.name not in staged:
+        if old.suffix == ".png" and target / old.name not in staged:
             old.unlink()
 
 
-def write_report(results_dir: Path) -> Path:
-    """Write report.html, figures/ and results.xlsx into a results folder from its files alone;
-    the page's path.
+def names(lang: str) -> dict[str, str]:
+    """The files the report writes in `lang`: English keeps the plain names, French adds `.fr`."""
+    suffix = "" if lang == "en" else f".{lang}"
+    return {"report": f"report{suffix}.html", "summary": f"summary{suffix}.html", "markdown": f"summary{suffix}.md",
+            "figures": f"{FIGURES}{suffix}"}
+
+
+def write_report(results_dir: Path, lang: str = "en") -> Path:
+    """Write the report, its figures, the one-page summary (HTML and Markdown) and results.xlsx into
+    a results folder from its files alone, in `lang` (`en` or `fr`); the report page's path.
 
     Raises NotAResultsFolder for a folder that is not an intact results folder."""
-    results = load(Path(results_dir))
+    results = load(Path(results_dir), lang)
     with rc_context({"text.parse_math": False}):  # names are text: `$` never starts mathematics
         parts, made = _figures(results)
     page = html.page(results, parts)
-    files = {f"{FIGURES}/{file_stem(figure.name)}.png": figure.png for figure in made}
-    files["report.html"] = page.encode("utf-8")
+    named = names(lang)
+    files = {f"{named['figures']}/{file_stem(figure.name)}.png": figure.png for figure in made}
+    files[named["report"]] = page.encode("utf-8")
+    files[named["summary"]] = summary.summary_html(results).encode("utf-8")
+    files[named["markdown"]] = summary.summary_md(results).encode("utf-8")
     tables = {name: (results.folder / name).read_text(encoding="utf-8") for name in SHEET_FILES}
     files["results.xlsx"] = results_workbook(tables, results.baseline, results.variants)
-    _publish(results.folder, files)
-    return results.folder / "report.html"
+    _publish(results.folder, files, named["figures"])
+    return results.folder / named["report"]

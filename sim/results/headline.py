@@ -49,6 +49,8 @@ PHRASES: dict[str, tuple[str, str]] = {
     "nothing.any": ("No detectable change in any key wait.", "Aucun changement détectable sur les attentes clés."),
     "nothing.the_wait": ("the wait for {what}", "attente ({what})"),
     "and": (" and ", " et "),
+    "variant": ("{variant}: ", "{variant} : "),
+    "then": ("; ", " ; "),
     "points": ("points", "points"),
     "baseline": ("{variant}: the wait for {what} averages {value} {ci}", "{variant} : l'attente ({what}) est en moyenne de {value} {ci}"),
     "baseline.within": ("{share} of patients within the target {ci}", "{share} des patients dans l'objectif {ci}"),
@@ -154,14 +156,14 @@ def headlines(summary: list[dict[str, str]], comparison: list[dict[str, str]], l
         clauses += [_clause(c, names) for c in occupancy[:1]]
         clauses += [_clause(c, names) for c in changes if c.line.key[0] == "patients" and c.significant]
         clauses += _receivers(summary, variant, names, days)
-        sentence = f"{variant}: " + "; ".join(clauses) + "." if clauses else f"{variant}:"
+        sentence = _say("variant", lang, variant=variant) + (_say("then", lang).join(clauses) + "." if clauses else "")
         still = [c for c in wait_changes if not c.significant and (c.line.key[1] in targeted or not targeted) and c.line.key[0] == "wait"]
         if not moved:
             sentence += " " + _say("nothing.any", lang)
         elif still:
             what = _say("and", lang).join(_say("nothing.the_wait", lang, what=names.step(c.line.key[1])) for c in still[:MAX_CHANGES])
             sentence += " " + _say("nothing", lang, what=what)
-        said[variant] = sentence
+        said[variant] = sentence.replace("  ", " ").strip()
     return said
 
 
@@ -180,7 +182,7 @@ def _baseline(base: dict, waits: list[Line], baseline: str, names: Names, target
     within = base.get(("wait", line.key[1], "within_target"))
     if within is not None and within["mean"] != "":
         share = scale_for("share", 0.0)
-        text += "; " + _say("baseline.within", lang, share=f"{plain(share.value(_number(within['mean'])), lang)} %",
+        text += _say("then", lang) + _say("baseline.within", lang, share=f"{plain(share.value(_number(within['mean'])), lang)} %",
                             ci=interval(_number(within["ci_low"]), _number(within["ci_high"]), share, lang=lang))
     return text + "."
 

@@ -10,7 +10,8 @@ RESULT_FILES = ("manifest.json", "scenario.resolved.yaml", "replications.csv", "
 """Files every results folder has."""
 
 
-OWNED = (*RESULT_FILES, "events.parquet", "report.html", "results.xlsx", "figures", "events_vidigi.csv", "events_vidigi.parquet")
+OWNED = (*RESULT_FILES, "events.parquet", "report.html", "results.xlsx", "figures", "summary.html", "summary.md", "report.fr.html",
+         "figures.fr", "summary.fr.html", "summary.fr.md", "events_vidigi.csv", "events_vidigi.parquet")
 """Everything coopsim may write into a results folder (`run`, `report`, `export-events`)."""
 
 
