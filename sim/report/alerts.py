@@ -10,6 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sim.results.words import pick
+
+SENTENCE = (
+    "{variant}: {replications} of {of} replications ended in a deadlock, up to {most} patients each keeping a unit while waiting "
+    "for another on a cycle of full resources, which nobody can leave again. The waits and occupancies of those replications "
+    "describe a jam, not the hospitals: look at which steps keep their unit (patients deadlocked, replications.csv).",
+    "{variant} : {replications} réplications sur {of} se sont terminées par un interblocage, jusqu'à {most} patients occupant "
+    "chacun une unité en attendant une autre sur un cycle de ressources pleines, que plus personne ne peut quitter. Les attentes "
+    "et taux d'occupation de ces réplications décrivent un embouteillage, pas les hôpitaux : regardez quelles étapes conservent "
+    "leur unité (patients deadlocked, replications.csv).")
+"""The deadlock warning, in English then French."""
+
 
 @dataclass(frozen=True)
 class Deadlock:
@@ -22,12 +34,9 @@ class Deadlock:
     most: int
     """Patients jammed at the end of the worst replication."""
 
-    def sentence(self) -> str:
-        """The warning, in words a planner reads."""
-        return (f"{self.variant}: {self.replications} of {self.of} replications ended in a deadlock, up to {self.most} "
-                "patients each keeping a unit while waiting for another on a cycle of full resources, which nobody can leave "
-                "again. The waits and occupancies of those replications describe a jam, not the hospitals: look at which steps "
-                "keep their unit (patients deadlocked, replications.csv).")
+    def sentence(self, lang: str = "en") -> str:
+        """The warning, in words a planner reads, in `lang`."""
+        return pick(SENTENCE, lang, variant=self.variant, replications=self.replications, of=self.of, most=self.most)
 
 
 def jammed(summary: Iterable[dict[str, str]]) -> set[str]:

@@ -17,12 +17,13 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import FuncFormatter, NullLocator, ScalarFormatter
 
 from sim.report.data import Results, value
 from sim.report.terminal import better
+from sim.report.wording import duration, tick
+from sim.results.words import pick
 from sim.scenario import schema
-from sim.scenario.units import format_duration
 
 DPI = 150
 BETTER, WORSE, NEUTRAL = "#1a7f37", "#c0392b", "#7a7a7a"
@@ -31,7 +32,80 @@ PALETTE = ("#2f2f2f", "#1f77b4", "#e67e22", "#8e44ad", "#16a085", "#c0392b", "#7
 MAX_PANELS = 6
 """Panels drawn one below the other at most (variants of an occupancy figure, routes of transfers over time);
 the caption says when some are left out."""
-UNITS = {"min": "minutes", "d": "days", "share": "%", "patients": "patients", "units": "units"}
+UNITS = {"min": ("minutes", "minutes"), "d": ("days", "jours"), "patients": ("patients", "patients"), "units": ("units", "unités"),
+         "points": ("percentage points", "points de pourcentage")}
+"""Axis words of the stored units, in English then French."""
+IN_USE = {"beds": ("beds in use", "lits occupés"), "units": ("units in use", "unités occupées")}
+PHRASES: dict[str, tuple[str, str]] = {
+    "date": ("date", "date"),
+    "days_after": ("days after the end of the warm-up", "jours après la fin du préchauffage"),
+    "forest.title": ("Differences from the baseline", "Écarts par rapport à la référence"),
+    "forest.caption": (
+        "Each variant minus {baseline}, paired replication by replication: the dot is the mean difference, "
+        "the bar its 95% interval. Green: better and the interval excludes 0; red: worse and the interval excludes 0; "
+        "grey (hollow dot): not distinguishable from 0 with these replications. Shares are in percentage points. "
+        "Key metrics that no variant changes in any replication are left out.",
+        "Chaque variante moins {baseline}, réplication par réplication (différences appariées) : le point est l'écart moyen, "
+        "la barre son intervalle de confiance à 95 %. Vert : meilleur et l'intervalle exclut 0 ; rouge : moins bon et l'intervalle "
+        "exclut 0 ; gris (point creux) : pas distinguable de 0 avec ces réplications. Les parts sont en points de pourcentage. "
+        "Les indicateurs clés qu'aucune variante ne modifie dans aucune réplication sont omis."),
+    "band": ("5th–95th percentile of replications", "5e–95e centile des réplications"),
+    "mean": ("mean across replications", "moyenne des réplications"),
+    "capacity": ("capacity in force", "capacité en vigueur"),
+    "blocked": ("blocked (care over, waiting for the next unit)", "attente d'aval (soins terminés, en attente de l'unité suivante)"),
+    "average_day": ("average day", "journée type"),
+    "hour_of_day": ("hour of day", "heure de la journée"),
+    "occupancy.title": ("Occupancy: {resource}", "Occupation : {resource}"),
+    "occupancy.caption": (
+        "{in_use} over the measured period, {how}: the line is the mean across replications, the band the 5th–95th percentile "
+        "across replications (occupancy percentiles × capacity in force), the dashed line the capacity in force (occupancy.csv).",
+        "{in_use} sur la période mesurée, {how} : la courbe est la moyenne des réplications, la bande le 5e–95e centile entre "
+        "réplications (centiles du taux d'occupation × capacité en vigueur), la ligne en tirets la capacité en vigueur (occupancy.csv)."),
+    "hourly": ("hour by hour", "heure par heure"),
+    "daily": ("daily means of the hourly values", "moyennes journalières des valeurs horaires"),
+    "occupancy.blocked": (
+        " Hatched: the mean units held by blocked patients, whose care there is over and who wait for the unit of "
+        "their next step (blocked_mean); the rest of the line is care.",
+        " Hachuré : le nombre moyen d'unités occupées par des patients en attente d'aval, dont les soins y sont terminés et qui "
+        "attendent l'unité de leur étape suivante (blocked_mean) ; le reste de la courbe correspond aux soins."),
+    "occupancy.daily": (
+        " Right: the average day by hour of day; its band is the 5th–95th percentile of that hour's mean across days.",
+        " À droite : la journée type, heure par heure ; sa bande est le 5e–95e centile de la moyenne de cette heure d'un jour à l'autre."),
+    "occupancy.more": (" Only the first {n} variants are drawn.", " Seules les {n} premières variantes sont tracées."),
+    "target": ("target {within}", "objectif {within}"),
+    "time_waited": ("time waited (log scale beyond {limit})", "temps d'attente (échelle log. au-delà de {limit})"),
+    "still_waiting": ("% of patients still waiting", "% des patients encore en attente"),
+    "days": ("days", "jours"),
+    "hours": ("hours", "heures"),
+    "minutes": ("minutes", "minutes"),
+    "panel.access_delay": ("{step} (access delay)", "{step} (délai d'accès)"),
+    "panel.wait": ("{step} (wait)", "{step} (attente)"),
+    "waits.events": (
+        "From the event log (events.parquet): the share of counted patients still waiting after each time, all "
+        "replications pooled, one line per variant. A wait runs from entering the step to being served (at "
+        "whatever site) or leaving unseen; a patient served at once waits 0. The dotted line marks the target.",
+        "D'après le journal des événements (events.parquet) : la part des patients comptés encore en attente après chaque durée, "
+        "toutes réplications confondues, une courbe par variante. Une attente court de l'entrée dans l'étape à la prise en charge "
+        "(quel que soit le site) ou au départ sans être vu ; un patient pris en charge aussitôt attend 0. La ligne pointillée "
+        "marque l'objectif."),
+    "waits.replications": (
+        "From replications.csv: the median (p50), 90th and 95th percentiles and the longest {what} of each replication, "
+        "one dot per replication; the bar is their mean",
+        "D'après replications.csv : la médiane (p50), les 90e et 95e centiles et {what} de chaque réplication, "
+        "un point par réplication ; la barre est leur moyenne"),
+    "longest.access_delay": ("access delay", "le plus long délai d'accès"),
+    "longest.wait": ("wait", "la plus longue attente"),
+    "waits.run_events": (" (run with --events for full distributions).", " (lancer avec --events pour les distributions complètes)."),
+    "waits.zero": ("Waits that are 0 for every patient of every variant are left out.",
+                   "Les attentes nulles pour tous les patients de toutes les variantes sont omises."),
+    "waits.title": ("Waiting times", "Temps d'attente"),
+}
+"""Titles, captions and axis words of the figures, in English then French."""
+
+
+def say(key: str, lang: str, **values: object) -> str:
+    """A phrase of the figures in `lang`."""
+    return pick(PHRASES[key], lang, **values)
 
 
 @dataclass(frozen=True)
@@ -51,8 +125,18 @@ def new_figure(width: float, height: float) -> MplFigure:
     return figure
 
 
-def render(figure: MplFigure) -> bytes:
-    """The figure as PNG bytes."""
+def decimal_commas(figure: MplFigure) -> None:
+    """Every plain numeric axis of `figure` labelled with decimal commas (dates and fixed labels stay)."""
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(FuncFormatter(tick))
+
+
+def render(figure: MplFigure, lang: str = "en") -> bytes:
+    """The figure as PNG bytes, its numeric tick labels with decimal commas in French."""
+    if lang == "fr":
+        decimal_commas(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return buffer.getvalue()
@@ -73,8 +157,8 @@ def time_axis(results: Results, hours: np.ndarray) -> tuple[np.ndarray, str]:
     """x values for hours after the warm-up: dates when the scenario has a start, else days."""
     if results.start is not None:
         stamps = pd.Timestamp(results.start) + pd.to_timedelta(results.warmup + hours * 60.0, unit="min")
-        return stamps.to_numpy(), "date"
-    return hours / 24.0, "days after the end of the warm-up"
+        return stamps.to_numpy(), say("date", results.lang)
+    return hours / 24.0, say("days_after", results.lang)
 
 
 def _changed(rows: list[dict[str, str]]) -> bool:
@@ -84,7 +168,7 @@ def _changed(rows: list[dict[str, str]]) -> bool:
 
 def forest(results: Results) -> Figure | None:
     """The paired differences of every key metric, one small panel each, with 95% intervals."""
-    variants = results.others
+    variants, lang = results.others, results.lang
     rows = {(r["variant"], r["metric"], r["scope"], r["stat"]): r for r in results.comparison_rows if r["diff_mean"] != ""}
     lines = [line for line in results.lines if _changed([rows[(v, *line.key)] for v in variants if (v, *line.key) in rows])]
     if not lines:
@@ -108,16 +192,14 @@ def forest(results: Results) -> Figure | None:
         ax.set_yticks(range(len(variants)), variants if ax in axes[:, 0] else [""] * len(variants), fontsize=8)
         ax.set_ylim(len(variants) - 0.5, -0.5)
         ax.set_title(textwrap.fill(line.label, 40), fontsize=9)
-        ax.set_xlabel(f"Δ {'percentage points' if line.unit == 'share' else UNITS.get(line.unit, line.unit)}", fontsize=8)
+        unit = "points" if line.unit == "share" else line.unit
+        ax.set_xlabel(f"Δ {pick(UNITS.get(unit, (unit, unit)), lang)}", fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
         ax.grid(axis="x", color="#e5e5e5")
     for ax in list(axes.flat)[len(lines):]:
         ax.set_visible(False)
-    caption = (f"Each variant minus {results.baseline}, paired replication by replication: the dot is the mean difference, "
-               "the bar its 95% interval. Green: better and the interval excludes 0; red: worse and the interval excludes 0; "
-               "grey (hollow dot): not distinguishable from 0 with these replications. Shares are in percentage points. "
-               "Key metrics that no variant changes in any replication are left out.")
-    return Figure("differences", "Differences from the baseline", caption, render(figure))
+    caption = say("forest.caption", lang, baseline=results.baseline)
+    return Figure("differences", say("forest.title", lang), caption, render(figure, lang))
 
 
 HOURLY_UP_TO = 14 * 1440
@@ -159,7 +241,7 @@ def occupancy(results: Results, scope: str) -> Figure | None:
     variants = [v for v in results.variants if v in set(table["variant"])][:MAX_PANELS]
     if not variants:
         return None
-    hourly, daily = results.horizon <= HOURLY_UP_TO, results.horizon >= 2 * 1440
+    lang, hourly, daily = results.lang, results.horizon <= HOURLY_UP_TO, results.horizon >= 2 * 1440
     figure = new_figure(12, 0.6 + 1.9 * len(variants))
     axes = figure.subplots(len(variants), 2 if daily else 1, squeeze=False, sharex="col", sharey=True,
                            gridspec_kw={"width_ratios": [4, 1]} if daily else None)
@@ -171,14 +253,14 @@ def occupancy(results: Results, scope: str) -> Figure | None:
         x, label = time_axis(results, series["hour"].to_numpy(dtype=float))
         tint, ax = colour(results, v), row[0]
         ax.fill_between(x, series["low"], series["high"], step="post", color=tint, alpha=0.25, linewidth=0,
-                        label="5th–95th percentile of replications")
-        ax.step(x, series["busy"], where="post", color=tint, linewidth=1.1, label="mean across replications")
-        ax.step(x, series["capacity"], where="post", color="black", linestyle="--", linewidth=0.9, label="capacity in force")
+                        label=say("band", lang))
+        ax.step(x, series["busy"], where="post", color=tint, linewidth=1.1, label=say("mean", lang))
+        ax.step(x, series["capacity"], where="post", color="black", linestyle="--", linewidth=0.9, label=say("capacity", lang))
         if "blocked" in series:
             blocking = True
             ax.fill_between(x, 0, series["blocked"], step="post", facecolor="none", edgecolor="#555555", hatch="////",
-                            linewidth=0, label="blocked (care over, waiting for the next unit)")
-        ax.set_ylabel(f"{v}\n{unit} in use", fontsize=9)
+                            linewidth=0, label=say("blocked", lang))
+        ax.set_ylabel(f"{v}\n{pick(IN_USE[unit], lang)}", fontsize=9)
         ax.grid(color="#eeeeee")
         ax.margins(x=0)
         top = max(top, float(np.nanmax(series[["busy", "capacity", "high"]].to_numpy(dtype=float), initial=0.0)))
@@ -200,17 +282,13 @@ def occupancy(results: Results, scope: str) -> Figure | None:
     figure.legend(handles=list(handles.values()), loc="outside upper right", fontsize=8, ncols=4 if blocking else 3, frameon=False)
     axes[-1][0].set_xlabel(label)
     if daily:
-        axes[0][1].set_title("average day", fontsize=9)
-        axes[-1][1].set_xlabel("hour of day")
+        axes[0][1].set_title(say("average_day", lang), fontsize=9)
+        axes[-1][1].set_xlabel(say("hour_of_day", lang))
     figure.suptitle(results.resource_label(scope), fontsize=11, x=0.02, ha="left")
-    caption = (f"{unit.capitalize()} in use over the measured period, {'hour by hour' if hourly else 'daily means of the hourly values'}: "
-               "the line is the mean across replications, the band the 5th–95th percentile across replications (occupancy "
-               "percentiles × capacity in force), the dashed line the capacity in force (occupancy.csv)."
-               + (" Hatched: the mean units held by blocked patients, whose care there is over and who wait for the unit of "
-                  "their next step (blocked_mean); the rest of the line is care." if blocking else "")
-               + (" Right: the average day by hour of day; its band is the 5th–95th percentile of that hour's mean across days." if daily else "")
-               + (f" Only the first {MAX_PANELS} variants are drawn." if len(set(table["variant"])) > MAX_PANELS else ""))
-    return Figure(f"occupancy_{scope}", f"Occupancy: {results.resource_label(scope)}", caption, render(figure))
+    caption = (say("occupancy.caption", lang, in_use=pick(IN_USE[unit], lang).capitalize(), how=say("hourly" if hourly else "daily", lang))
+               + (say("occupancy.blocked", lang) if blocking else "") + (say("occupancy.daily", lang) if daily else "")
+               + (say("occupancy.more", lang, n=MAX_PANELS) if len(set(table["variant"])) > MAX_PANELS else ""))
+    return Figure(f"occupancy_{scope}", say("occupancy.title", lang, resource=results.resource_label(scope)), caption, render(figure, lang))
 
 
 def _target(results: Results, step: str) -> float | None:
@@ -242,18 +320,18 @@ def _survival(ax: Axes, results: Results, values: dict[str, np.ndarray], step: s
     for v, w in values.items():
         if w.size:
             ax.plot(grid, 100.0 * (1 - np.searchsorted(w, grid, side="right") / w.size), color=colour(results, v), label=v, linewidth=1.5)
-    target = _target(results, step.partition("@")[0])
+    lang, target = results.lang, _target(results, step.partition("@")[0])
     if target is not None:
         ax.axvline(target, color="#333333", linestyle=":", linewidth=1)
-        ax.annotate(f"target {format_duration(target)}", (target, 97), xytext=(3, 0), textcoords="offset points",
+        ax.annotate(say("target", lang, within=duration(target, lang)), (target, 97), xytext=(3, 0), textcoords="offset points",
                     fontsize=8, ha="left", va="top")
     ax.set_xscale("symlog", linthresh=LINEAR_UP_TO, linscale=0.5)
     ticks = [t for t in WAIT_TICKS if t <= top * 1.05]
-    ax.set_xticks(ticks, [format_duration(t) if t else "0" for t in ticks], fontsize=8)
+    ax.set_xticks(ticks, [duration(t, lang) if t else "0" for t in ticks], fontsize=8)
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlim(0, top)
-    ax.set_xlabel("time waited (log scale beyond 5min)")
-    ax.set_ylabel("% of patients still waiting")
+    ax.set_xlabel(say("time_waited", lang, limit=duration(LINEAR_UP_TO, lang)))
+    ax.set_ylabel(say("still_waiting", lang))
     ax.set_ylim(0, 100)
 
 
@@ -276,13 +354,13 @@ def _percentiles(ax: Axes, results: Results, chosen: pd.DataFrame, metric: str) 
             if values.size:
                 ax.plot([x - width * 0.4, x + width * 0.4], [values.mean()] * 2, color=colour(results, v), linewidth=2)
     ax.set_xticks(range(len(PERCENTILES)), PERCENTILES)
-    ax.set_ylabel(unit)
+    ax.set_ylabel(say(unit, results.lang))
 
 
 def waits(results: Results, event_waits: pd.DataFrame | None) -> Figure | None:
     """Waiting-time distributions per variant: from the event log when there is one, else from
     the per-replication percentiles. Waits that are 0 for everyone are left out."""
-    reps = results.replications
+    reps, lang = results.replications, results.lang
     panels = []
     for metric, step in dict.fromkeys((line.key[0], line.key[1]) for line in results.lines if line.key[0] in ("wait", "access_delay")):
         if event_waits is not None and metric == "wait":
@@ -304,18 +382,14 @@ def waits(results: Results, event_waits: pd.DataFrame | None) -> Figure | None:
             _survival(ax, results, data, step)
         else:
             _percentiles(ax, results, data, metric)
-        ax.set_title(f"{step} ({'access delay' if metric == 'access_delay' else 'wait'})", fontsize=10)
+        ax.set_title(say(f"panel.{metric}", lang, step=step), fontsize=10)
         ax.grid(color="#eeeeee")
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    from_events = ("From the event log (events.parquet): the share of counted patients still waiting after each time, all "
-                   "replications pooled, one line per variant. A wait runs from entering the step to being served (at "
-                   "whatever site) or leaving unseen; a patient served at once waits 0. The dotted line marks the target. ")
     percentiles = [metric for metric, _, data in panels if not isinstance(data, dict)]
-    from_replications = ("From replications.csv: the median (p50), 90th and 95th percentiles and the longest "
-                         f"{'access delay' if event_waits is not None else 'wait'} of each replication, one dot per replication; "
-                         "the bar is their mean" + (" (run with --events for full distributions)." if event_waits is None else "."))
-    caption = " ".join([from_events.strip()] * (len(percentiles) < len(panels)) + [from_replications] * bool(percentiles)
-                       + ["Waits that are 0 for every patient of every variant are left out."])
+    longest = say("longest.access_delay" if event_waits is not None else "longest.wait", lang)
+    from_replications = say("waits.replications", lang, what=longest) + (say("waits.run_events", lang) if event_waits is None else ".")
+    caption = " ".join([say("waits.events", lang)] * (len(percentiles) < len(panels)) + [from_replications] * bool(percentiles)
+                       + [say("waits.zero", lang)])
     axes.flat[0].legend(fontsize=8)
-    return Figure("waits", "Waiting times", caption, render(figure))
+    return Figure("waits", say("waits.title", lang), caption, render(figure, lang))

@@ -15,6 +15,37 @@ import pandas as pd
 
 from sim.report.data import Results
 from sim.report.figures import MAX_PANELS, Figure, colour, new_figure, render, time_axis
+from sim.report.wording import decimal
+from sim.results.words import pick
+
+PHRASES: dict[str, tuple[str, str]] = {
+    "per_day": ("patients a day", "patients par jour"),
+    "bars": ("Bars: counted patients a day who appeared at one site and left the system from another (flows.csv), "
+             "mean across replications, ",
+             "Barres : patients comptés par jour, apparus sur un site et sortis du système depuis un autre (flows.csv), "
+             "moyenne des réplications, "),
+    "busiest": ("on the {shown} busiest of {routes} routes (all are in the tables above).",
+                "sur les {shown} trajets les plus chargés parmi {routes} (tous figurent dans les tableaux ci-dessus)."),
+    "every": ("on every route.", "sur tous les trajets."),
+    "still": (" No patient changed site in {variants}.", " Aucun patient n'a changé de site dans {variants}."),
+    "flows.title": ("Flows between sites", "Flux entre sites"),
+    "all": ("all routes", "tous les trajets"),
+    "day": ("day", "jour"),
+    "week": ("week", "semaine"),
+    "transfers_per": ("transfers per {period}", "transferts par {period}"),
+    "over_time": ("Transfers of counted patients per {period} of the measured period, by departure time, mean across "
+                  "replications (from the event log; a transfer still on the road at the end is not drawn)",
+                  "Transferts de patients comptés par {period} de la période mesurée, selon l'heure de départ, moyenne des "
+                  "réplications (d'après le journal des événements ; un transfert encore en route à la fin n'est pas tracé)"),
+    "quieter": ("; {more} quieter routes are counted in 'all routes' only.",
+                " ; {more} trajets moins chargés ne sont comptés que dans « tous les trajets »."),
+    "over_time.title": ("Transfers over time", "Transferts dans le temps"),
+}
+"""Titles, captions and axis words of the flow figures, in English then French."""
+
+
+def _say(key: str, lang: str, **values: object) -> str:
+    return pick(PHRASES[key], lang, **values)
 
 
 def transfers(results: Results) -> pd.DataFrame:
@@ -56,7 +87,7 @@ MAX_BARS = 40
 
 def flow_bars(results: Results, paths: pd.DataFrame) -> Figure | None:
     """Patients a day on the busiest routes between sites, one bar per variant that moved patients."""
-    paths = paths[paths["per_day"] > 0]
+    paths, lang = paths[paths["per_day"] > 0], results.lang
     if paths.empty:
         return None
     variants = [v for v in results.variants if v in set(paths["variant"])]
@@ -72,21 +103,19 @@ def flow_bars(results: Results, paths: pd.DataFrame) -> Figure | None:
         ax.barh(y, values, height=bar * 0.92, color=colour(results, v), label=v)
         for yy, x in zip(y, values):
             if x > 0:
-                ax.annotate(f"{x:.3g}", (x, yy), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+                ax.annotate(decimal(f"{x:.3g}", lang), (x, yy), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
     names = [textwrap.fill(f"{results.site_name(o)} → {results.site_name(d)}", 48) for o, d in routes]
     ax.set_yticks(range(len(routes)), names, fontsize=8)
     ax.set_ylim(len(routes) - 0.5, -0.5)
-    ax.set_xlabel("patients a day")
+    ax.set_xlabel(_say("per_day", lang))
     ax.grid(axis="x", color="#eeeeee")
     ax.set_axisbelow(True)
     ax.legend(fontsize=8, loc="lower right")
-    what = "counted patients a day who appeared at one site and left the system from another (flows.csv)"
     still = [v for v in results.variants if v not in variants]
-    caption = (f"Bars: {what}, mean across replications, "
-               + (f"on the {len(routes)} busiest of {len(busiest)} routes (all are in the tables above)." if len(busiest) > len(routes)
-                  else "on every route.")
-               + (f" No patient changed site in {', '.join(still)}." if still else ""))
-    return Figure("flows", "Flows between sites", caption, render(figure))
+    caption = (_say("bars", lang)
+               + (_say("busiest", lang, shown=len(routes), routes=len(busiest)) if len(busiest) > len(routes) else _say("every", lang))
+               + (_say("still", lang, variants=", ".join(still)) if still else ""))
+    return Figure("flows", _say("flows.title", lang), caption, render(figure, lang))
 
 
 def over_time(results: Results, moves: pd.DataFrame) -> Figure | None:
@@ -94,7 +123,8 @@ def over_time(results: Results, moves: pd.DataFrame) -> Figure | None:
     then the busiest routes; one line per variant that transferred anyone."""
     if moves.empty:
         return None
-    width = 1.0 if results.horizon <= 28 * 1440 else 7.0
+    lang, width = results.lang, 1.0 if results.horizon <= 28 * 1440 else 7.0
+    period = _say("day" if width == 1 else "week", lang)
     bins = math.ceil(results.horizon / 1440 / width)
     busiest = list(moves["route"].value_counts(sort=True).index[: MAX_PANELS - 1])
     panels = [None, *busiest] if len(busiest) > 1 else busiest
@@ -109,15 +139,13 @@ def over_time(results: Results, moves: pd.DataFrame) -> Figure | None:
             counts = np.bincount(index, minlength=bins) / results.manifest["replications"]
             ax.step(x, np.append(counts, counts[-1]), where="post", color=colour(results, v), label=v, linewidth=1.4)
         origin, _, destination = (route or "").partition(">")
-        ax.set_title("all routes" if route is None else f"{results.site_name(origin)} → {results.site_name(destination)}", fontsize=10)
-        ax.set_ylabel(f"transfers per {'day' if width == 1 else 'week'}")
+        ax.set_title(_say("all", lang) if route is None else f"{results.site_name(origin)} → {results.site_name(destination)}", fontsize=10)
+        ax.set_ylabel(_say("transfers_per", lang, period=period))
         ax.grid(color="#eeeeee")
         ax.margins(x=0)
         ax.set_ylim(bottom=0)
     axes[0].legend(fontsize=8, ncols=min(4, len(results.variants)))
     axes[-1].set_xlabel(label)
     more = len(set(moves["route"])) - len(busiest)
-    caption = (f"Transfers of counted patients per {'day' if width == 1 else 'week'} of the measured period, by departure time, "
-               "mean across replications (from the event log; a transfer still on the road at the end is not drawn)"
-               + (f"; {more} quieter routes are counted in 'all routes' only." if more > 0 else "."))
-    return Figure("transfers_over_time", "Transfers over time", caption, render(figure))
+    caption = _say("over_time", lang, period=period) + (_say("quieter", lang, more=more) if more > 0 else ".")
+    return Figure("transfers_over_time", _say("over_time.title", lang), caption, render(figure, lang))

@@ -16,9 +16,23 @@ from sim.engine.records import RULE_EVENTS
 from sim.report.data import Results
 from sim.report.events import read_events
 from sim.report.figures import MAX_PANELS, Figure, colour, new_figure, render, time_axis
+from sim.report.wording import number
+from sim.results.words import pick
 
 STEP = 15.0
 """Minutes between the instants at which the timeline reads whether each rule is in force."""
+PHRASES: dict[str, tuple[str, str]] = {
+    "rule": ("rule {rule}", "règle {rule}"),
+    "in_force": ("in force\n(share of replications)", "en vigueur\n(part des réplications)"),
+    "caption": ("When each rule with a time in force was in force over the measured period: the share of replications in which "
+                "it was, read every {step} minutes from the switches of the event log (a dated period gives 0 or 1; a switch on the "
+                "system's state varies from one replication to another).",
+                "Quand chaque règle soumise à une condition d'application (in_force) était en vigueur sur la période mesurée : la "
+                "part des réplications où elle l'était, relevée toutes les {step} minutes d'après les basculements du journal des "
+                "événements (une période datée donne 0 ou 1 ; un basculement sur l'état du système varie d'une réplication à l'autre)."),
+    "title": ("Rules in force over time", "Règles en vigueur dans le temps"),
+}
+"""Titles, captions and axis words of the timeline, in English then French."""
 
 
 def in_force(results: Results) -> pd.DataFrame:
@@ -51,7 +65,7 @@ def share_in_force(found: pd.DataFrame, replications: int, instants: np.ndarray)
 def timeline(results: Results, found: pd.DataFrame) -> Figure | None:
     """One panel per rule: the share of replications in which it is in force over the measured
     period, one line per variant."""
-    rules = sorted(set(found["rule"]))[:MAX_PANELS]
+    rules, lang = sorted(set(found["rule"]))[:MAX_PANELS], results.lang
     if not rules:
         return None
     instants = results.warmup + np.arange(0.0, results.horizon, STEP)
@@ -65,14 +79,12 @@ def timeline(results: Results, found: pd.DataFrame) -> Figure | None:
                 continue
             share = share_in_force(chosen, results.manifest["replications"], instants)
             ax.step(x, share, where="post", color=colour(results, v), label=v, linewidth=1.4)
-        ax.set_title(f"rule {rule}", fontsize=10)
-        ax.set_ylabel("in force\n(share of replications)", fontsize=8)
+        ax.set_title(pick(PHRASES["rule"], lang, rule=rule), fontsize=10)
+        ax.set_ylabel(pick(PHRASES["in_force"], lang), fontsize=8)
         ax.set_ylim(-0.03, 1.03)
         ax.grid(color="#eeeeee")
         ax.margins(x=0)
     axes[0].legend(fontsize=8, ncols=min(4, len(results.variants)))
     axes[-1].set_xlabel(label)
-    caption = ("When each rule with a time in force was in force over the measured period: the share of replications in which "
-               f"it was, read every {STEP:g} minutes from the switches of the event log (a dated period gives 0 or 1; a switch on the "
-               "system's state varies from one replication to another).")
-    return Figure("rules_in_force", "Rules in force over time", caption, render(figure))
+    caption = pick(PHRASES["caption"], lang, step=number(STEP, lang))
+    return Figure("rules_in_force", pick(PHRASES["title"], lang), caption, render(figure, lang))

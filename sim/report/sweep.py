@@ -19,8 +19,10 @@ from matplotlib.axes import Axes
 
 from sim.report.data import Results, value
 from sim.report.figures import PALETTE, Figure, new_figure, render
+from sim.report.wording import decimal, percent
 from sim.results.keys import Line
 from sim.results.numbers import DURATIONS, clip, scale_for
+from sim.results.words import pick
 from sim.scenario import schema
 from sim.scenario.units import UnitError, parse_duration, parse_rate
 from sim.scenario.walk import split_ref
@@ -28,7 +30,7 @@ from sim.scenario.walk import split_ref
 WAITS = ("wait", "access_delay", "blocked_time")
 """Metrics drawn with their mean, p90 and share within target."""
 WAIT_STATS = ("mean", "p90", "within_target")
-SEPARATE_UP_TO = 6
+SEPARATE_UP_TO = 2
 """Up to this many metrics, each has its own figure; beyond, they are small panels of one grid."""
 PANELS_PER_GRID = 12
 """Panels of one grid figure; past twice this many, each of the two grids holds half of them."""
@@ -36,8 +38,34 @@ COLUMNS = 3
 TARGET = "#c0392b"
 DODGE = 0.04
 """Shift of each declared variant's line, as a share of the gap between swept values."""
-AXIS = {"min": "minutes", "h": "hours", "days": "days", "%": "%"}
-"""The y axis of a shown unit (durations and shares start at 0)."""
+AXIS = {"min": ("minutes", "minutes"), "h": ("hours", "heures"), "days": ("days", "jours"), "%": ("%", "%")}
+"""The y axis of a shown unit (durations and shares start at 0), in English then French."""
+SHORT = {"days": ("days", "j")}
+"""A shown unit after a number, where French abbreviates it."""
+PHRASES: dict[str, tuple[str, str]] = {
+    "below": ("target < {value}", "objectif < {value}"),
+    "within": ("target ≤ {value} {unit}", "objectif ≤ {value} {unit}"),
+    "caption": ("y: {what}; x: the swept value of {path} (manifest.json). The dot is the mean across {replications} replications "
+                "(summary.csv), the bar its 95% interval (Student t)",
+                "y : {what} ; x : la valeur balayée de {path} (manifest.json). Le point est la moyenne des {replications} réplications "
+                "(summary.csv), la barre son intervalle de confiance à 95 % (loi de Student)"),
+    "clipped": (", clipped to what is possible", ", ramené à ce qui est possible"),
+    "target": (". The dashed line is the scenario's target (a wait's `within`, an occupancy's `below`)",
+               ". La ligne en tirets est l'objectif du scénario (`within` d'une attente, `below` d'un taux d'occupation)"),
+    "groups": (". One line per declared variant ({groups}), each shifted slightly sideways so that none hides another",
+               ". Une courbe par variante déclarée ({groups}), chacune légèrement décalée sur le côté pour qu'aucune n'en cache une autre"),
+    "units": (". Durations are in the unit their largest mean reads best in, shares in %.",
+              ". Les durées sont dans l'unité où leur plus grande moyenne se lit le mieux, les parts en %."),
+    "title": ("Sweep of {path}: {what}", "Balayage de {path} : {what}"),
+    "key_metrics": ("key metrics{part}", "indicateurs clés{part}"),
+    "part": (" ({part} of {count})", " ({part} sur {count})"),
+    "each": ("each key metric, one panel each", "chaque indicateur clé, un panneau chacun"),
+}
+"""Titles, captions and axis words of the sweep figures, in English then French."""
+
+
+def _say(key: str, lang: str, **values: object) -> str:
+    return pick(PHRASES[key], lang, **values)
 
 
 @dataclass(frozen=True)
@@ -205,17 +233,17 @@ def series(results: Results) -> list[Series]:
     return found
 
 
-def _target_text(line: Series) -> str:
+def _target_text(line: Series, lang: str) -> str:
     if line.target is None:
         return ""
     if line.unit == "%":
-        return f"target < {line.target:.3g}%"
-    return f"target ≤ {line.target:.3g} {line.unit}"
+        return _say("below", lang, value=percent(f"{line.target:.3g}%", lang))
+    return _say("within", lang, value=decimal(f"{line.target:.3g}", lang), unit=pick(SHORT.get(line.unit, (line.unit, line.unit)), lang))
 
 
-def draw_panel(ax: Axes, lines: Sequence[Series]) -> None:
-    """One metric against the swept value: a line per declared variant, the mean with its 95%
-    interval as error bars, and the target as a dashed horizontal line."""
+def draw_panel(ax: Axes, lines: Sequence[Series], lang: str = "en") -> None:
+    """One metric against the swept value, in `lang`: a line per declared variant, the mean with its
+    95% interval as error bars, and the target as a dashed horizontal line."""
     first = lines[0]
     xs = sorted({x for line in lines for x in line.x})
     step = min((b - a for a, b in zip(xs, xs[1:])), default=1.0)
@@ -228,15 +256,15 @@ def draw_panel(ax: Axes, lines: Sequence[Series]) -> None:
                     linewidth=1.4, elinewidth=1.1, capsize=3, label=line.group or None)
     if first.target is not None:
         ax.axhline(first.target, color=TARGET, linestyle="--", linewidth=1.0, label="_target")
-        ax.annotate(_target_text(first), (0.99, first.target), xycoords=("axes fraction", "data"), xytext=(0, 2),
+        ax.annotate(_target_text(first, lang), (0.99, first.target), xycoords=("axes fraction", "data"), xytext=(0, 2),
                     textcoords="offset points", fontsize=7, color=TARGET, ha="right", va="bottom",
                     bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     labels = dict(zip(first.x, first.ticks)) | {x: t for line in lines for x, t in zip(line.x, line.ticks)}
     plain = all(_is_number(t) for t in labels.values())
     if len(xs) <= 12 or not plain:  # a duration or a rate reads as the scenario wrote it
-        ax.set_xticks(xs, [labels[x] for x in xs], fontsize=8, rotation=45 if len(xs) > 6 else 0)
+        ax.set_xticks(xs, [decimal(labels[x], lang) if plain else labels[x] for x in xs], fontsize=8, rotation=45 if len(xs) > 6 else 0)
     ax.tick_params(axis="both", labelsize=8)
-    ax.set_ylabel(AXIS.get(first.unit, first.unit), fontsize=8)
+    ax.set_ylabel(pick(AXIS.get(first.unit, (first.unit, first.unit)), lang), fontsize=8)
     if first.unit in AXIS:
         ax.set_ylim(bottom=0)
     top = max([v for line in lines for v in (*line.y, *line.high) if math.isfinite(v)] + [first.target or 0.0])
@@ -255,16 +283,13 @@ def _panels(found: list[Series]) -> dict[tuple[str, tuple[str, str, str]], list[
     return panels
 
 
-def _caption(path: str, lines: list[Series], replications: int, what: str) -> str:
+def _caption(path: str, lines: list[Series], replications: int, what: str, lang: str) -> str:
     groups = [g for g in dict.fromkeys(line.group for line in lines) if g]
-    return (f"y: {what}; x: the swept value of {path} (manifest.json). The dot is the mean across "
-            f"{replications} replications (summary.csv), the bar its 95% interval (Student t)"
-            + (", clipped to what is possible" if any(line.clipped for line in lines) else "")
-            + (". The dashed line is the scenario's target (a wait's `within`, an occupancy's `below`)"
-               if any(line.target is not None for line in lines) else "")
-            + (f". One line per declared variant ({', '.join(groups)}), each shifted slightly sideways so that none hides "
-               "another" if len(groups) > 1 else "")
-            + ". Durations are in the unit their largest mean reads best in, shares in %.")
+    return (_say("caption", lang, what=what, path=path, replications=replications)
+            + (_say("clipped", lang) if any(line.clipped for line in lines) else "")
+            + (_say("target", lang) if any(line.target is not None for line in lines) else "")
+            + (_say("groups", lang, groups=", ".join(groups)) if len(groups) > 1 else "")
+            + _say("units", lang))
 
 
 def _legend(figure: Any, lines: list[Series]) -> None:
@@ -280,41 +305,48 @@ def _handles(figure: Any) -> tuple[list[Any], list[str]]:
     return list(handles.values()), list(handles)
 
 
+def _single(name: str, path: str, lines: list[Series], replications: int, lang: str) -> Figure:
+    """One key metric's own figure."""
+    figure = new_figure(6.0, 3.6)
+    draw_panel(figure.subplots(), lines, lang)
+    figure.axes[0].set_xlabel(path, fontsize=8)
+    _legend(figure, lines)
+    return Figure(name, _say("title", lang, path=path, what=lines[0].label),
+                  _caption(path, lines, replications, lines[0].label, lang), render(figure, lang))
+
+
+def _grid(name: str, path: str, batch: list[list[Series]], part: str, replications: int, lang: str) -> Figure:
+    """Key metrics as small panels of one grid figure, three a row; `part` says which grid it is, if one of two."""
+    rows = math.ceil(len(batch) / COLUMNS)
+    figure = new_figure(4.2 * COLUMNS, 2.7 * rows + 0.5)
+    axes = figure.subplots(rows, COLUMNS, squeeze=False)
+    for ax, lines in zip(axes.flat, batch):
+        draw_panel(ax, lines, lang)
+        ax.set_xlabel(path, fontsize=7)
+    for ax in list(axes.flat)[len(batch):]:
+        ax.set_visible(False)
+    flat = [line for lines in batch for line in lines]
+    _legend(figure, flat)
+    return Figure(name, _say("title", lang, path=path, what=_say("key_metrics", lang, part=part)),
+                  _caption(path, flat, replications, _say("each", lang), lang), render(figure, lang))
+
+
 def sweep_charts(results: Results) -> list[Figure]:
-    """The sweep figures: one per key metric when there are at most six, else small panels in one
+    """The sweep figures: one per key metric when there are at most two, else small panels in one
     grid (two past twelve metrics); named sweep_1, sweep_2 …; [] when the folder is not a sweep."""
     panels = _panels(series(results))
-    replications = int(results.manifest.get("replications", 0))
+    replications, lang = int(results.manifest.get("replications", 0)), results.lang
     figures: list[Figure] = []
     for path in dict.fromkeys(p for p, _ in panels):
         chosen = [lines for (p, _), lines in panels.items() if p == path]
         if len(chosen) <= SEPARATE_UP_TO:
-            for lines in chosen:
-                figure = new_figure(6.0, 3.6)
-                draw_panel(figure.subplots(), lines)
-                figure.axes[0].set_xlabel(path, fontsize=8)
-                _legend(figure, lines)
-                figures.append(Figure(f"sweep_{len(figures) + 1}", f"Sweep of {path}: {lines[0].label}",
-                                      _caption(path, lines, replications, lines[0].label), render(figure)))
+            figures += [_single(f"sweep_{len(figures) + k + 1}", path, lines, replications, lang) for k, lines in enumerate(chosen)]
             continue
         count = 1 if len(chosen) <= PANELS_PER_GRID else 2
         size = math.ceil(len(chosen) / count)
-        for part in range(count):
-            batch = chosen[part * size:(part + 1) * size]
-            rows = math.ceil(len(batch) / COLUMNS)
-            figure = new_figure(4.2 * COLUMNS, 2.7 * rows + 0.5)
-            axes = figure.subplots(rows, COLUMNS, squeeze=False)
-            for ax, lines in zip(axes.flat, batch):
-                draw_panel(ax, lines)
-            for ax in list(axes.flat)[len(batch):]:
-                ax.set_visible(False)
-            for ax in axes.flat[:len(batch)]:
-                ax.set_xlabel(path, fontsize=7)
-            flat = [line for lines in batch for line in lines]
-            _legend(figure, flat)
-            suffix = f" ({part + 1} of {count})" if count > 1 else ""
-            figures.append(Figure(f"sweep_{len(figures) + 1}", f"Sweep of {path}: key metrics{suffix}",
-                                  _caption(path, flat, replications, "each key metric, one panel each"), render(figure)))
+        for k in range(count):
+            part = _say("part", lang, part=k + 1, count=count) if count > 1 else ""
+            figures.append(_grid(f"sweep_{len(figures) + 1}", path, chosen[k * size:(k + 1) * size], part, replications, lang))
     return figures
 
 

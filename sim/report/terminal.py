@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import shutil
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -21,6 +20,7 @@ from sim.results.headline import scenario_headlines
 from sim.results.keys import Line, key_lines
 from sim.results.names import names_of
 from sim.results.numbers import CLIPPED, Scale, interval, plain, scale_for, signed
+from sim.results.precision import precision_summary
 from sim.results.reader import read_manifest, read_rows, read_scenarios
 
 __all__ = ["build_tables", "print_headlines", "load_results", "print_advice", "print_flows", "print_table"]
@@ -141,28 +141,16 @@ def print_table(folder: Path, console: Console | None = None) -> None:
         console.print(f"[bold red]warning:[/] {escape(deadlock.sentence())}")
 
 
-def precision_summary(advice: dict[str, Any]) -> str:
-    """How many key means of a manifest's replication advice meet its precision, what that is, and
-    how many of the others are driven by saturation (they do not count against the precision)."""
-    tolerances = ", ".join(f"{plain(v)} {unit}" for unit, v in advice.get("absolute_tolerance", {}).items())
-    metrics = advice["metrics"]
-    driven = [a for a in metrics if a.get("saturation_driven")]
-    counted = [a for a in metrics if not a.get("saturation_driven")]
-    text = (f"{sum(a.get('precise', False) for a in counted)} of {len(counted)} key means have a 95% half-width under "
-            f"{advice['precision']:.0%} of the mean" + (f" or under {tolerances}" if tolerances else ""))
-    if driven:
-        text += (f"; {len(driven)} more are driven by saturation (a resource full in some replications and not in others: "
-                 "read them with the share of replications saturated and the hours full)")
-    return text
-
-
 def print_advice(folder: Path, console: Console | None = None, limit: int = 8) -> None:
     """Print the replication advice stored in a results folder's manifest: the key metrics short
     of the precision first, least precise first, those driven by saturation flagged."""
-    manifest, _, _ = load_results(folder)
+    manifest, summary, _ = load_results(folder)
     advice = manifest.get("replication_advice")
     if not advice or not advice["metrics"]:
         return
+    _, scenarios = read_scenarios(folder, manifest)
+    names = names_of(list(scenarios.values()))
+    labels = {line.key: line.label for variant in manifest["variants"] for line in key_lines(summary, variant, names)}
     rows = sorted(advice["metrics"], key=lambda a: (a.get("precise", False), bool(a.get("saturation_driven")),
                                                      -(a["relative_half_width"] if a["relative_half_width"] is not None else math.inf)))
     table = Table(title=f"replication advice: {precision_summary(advice)}", title_justify="left")
@@ -170,9 +158,10 @@ def print_advice(folder: Path, console: Console | None = None, limit: int = 8) -
         table.add_column(column, justify="left" if column in ("variant", "metric") else "right")
     for a in rows[:limit]:
         rhw, half = a["relative_half_width"], a.get("half_width")
-        needed = ("driven by saturation of " + str(a["saturation_driven"]) if a.get("saturation_driven")
+        needed = ("driven by saturation of " + names.resource(str(a["saturation_driven"])) if a.get("saturation_driven")
                   else "–" if a["replications_needed"] is None else str(a["replications_needed"]))
-        table.add_row(escape(str(a["variant"])), escape(f"{a['scope']} {a['metric']} {a['stat']}"), plain(a["mean"]),
+        label = labels.get((a["metric"], a["scope"], a["stat"]), f"{a['scope']} {a['metric']} {a['stat']}")
+        table.add_row(escape(str(a["variant"])), escape(label), plain(a["mean"]),
                       "–" if half is None else f"{plain(half)} {a.get('unit', '')}".rstrip(), "–" if rhw is None else f"{rhw:.1%}",
                       escape(needed))
     console = console or Console(width=width())

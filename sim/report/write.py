@@ -19,6 +19,7 @@ from matplotlib import rc_context
 from sim.report import agreement, events, figures, flows, html, rules, summary, sweep
 from sim.report.data import Results, load
 from sim.results import ledger
+from sim.results.names import names_of
 from sim.results.reader import NotAResultsFolder
 from sim.results.sheets import SHEET_FILES, results_workbook
 
@@ -130,6 +131,7 @@ def write_report(results_dir: Path, lang: str = "en") -> Path:
     files[named["summary"]] = summary.summary_html(results).encode("utf-8")
     files[named["markdown"]] = summary.summary_md(results).encode("utf-8")
     tables = {name: (results.folder / name).read_text(encoding="utf-8") for name in SHEET_FILES}
-    files["results.xlsx"] = results_workbook(tables, results.baseline, results.variants)
+    english = names_of(list(results.scenarios.values()))  # one workbook whatever the report's language
+    files["results.xlsx"] = results_workbook(tables, results.baseline, results.variants, english)
     _publish(results.folder, files, named["figures"])
     return results.folder / named["report"]

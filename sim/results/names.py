@@ -45,7 +45,7 @@ class Names:
         """A resource `site.role`: "CH Valenciennes: ICU beds"."""
         site, role = split_ref(key)
         what = self.resources.get(key) or spoken(role)
-        return f"{self.site(site)}: {what}" if site else what
+        return f"{self.site(site)}{' : ' if self.lang == 'fr' else ': '}{what}" if site else what
 
     def stream(self, name: str) -> str:
         """An arrival stream: its label, or its name in words."""

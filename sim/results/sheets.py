@@ -8,6 +8,7 @@ import csv
 import io
 
 from sim.results.keys import key_lines
+from sim.results.names import Names
 from sim.results.xlsx import Cell, Sheet, number_or_text, workbook
 
 TABLES = (("summary", "summary.csv"), ("comparison", "comparison.csv"), ("replications", "replications.csv"),
@@ -22,8 +23,8 @@ def _rows(text: str) -> tuple[list[str], list[list[Cell]]]:
     return header, [[number_or_text(cell) for cell in row] for row in rows]
 
 
-def key_sheet(summary_text: str, comparison_text: str, baseline: str, variants: list[str]) -> Sheet:
-    """The key results: one row per key metric of the comparison table."""
+def key_sheet(summary_text: str, comparison_text: str, baseline: str, variants: list[str], names: Names | None = None) -> Sheet:
+    """The key results: one row per key metric of the comparison table, named with `names`."""
     summary = list(csv.DictReader(io.StringIO(summary_text)))
     comparison = {(r["variant"], r["metric"], r["scope"], r["stat"]): r for r in csv.DictReader(io.StringIO(comparison_text))}
     base = {(r["metric"], r["scope"], r["stat"]): r for r in summary if r["variant"] == baseline}
@@ -32,7 +33,7 @@ def key_sheet(summary_text: str, comparison_text: str, baseline: str, variants: 
     for v in others:
         header += [f"{v} minus {baseline}", "95% low", "95% high"]
     rows: list[list[Cell]] = []
-    for line in key_lines(summary, baseline):
+    for line in key_lines(summary, baseline, names):
         row = base[line.key]
         cells: list[Cell] = [line.label, line.unit, *(number_or_text(row[k]) for k in ("mean", "ci_low", "ci_high"))]
         for v in others:
@@ -42,8 +43,8 @@ def key_sheet(summary_text: str, comparison_text: str, baseline: str, variants: 
     return "key results", header, rows
 
 
-def results_workbook(texts: dict[str, str], baseline: str, variants: list[str]) -> bytes:
-    """results.xlsx of a folder's CSV texts (by file name)."""
-    sheets = [key_sheet(texts["summary.csv"], texts["comparison.csv"], baseline, variants)]
+def results_workbook(texts: dict[str, str], baseline: str, variants: list[str], names: Names | None = None) -> bytes:
+    """results.xlsx of a folder's CSV texts (by file name), its key metrics named with `names`."""
+    sheets = [key_sheet(texts["summary.csv"], texts["comparison.csv"], baseline, variants, names)]
     sheets += [(name, *_rows(texts[file])) for name, file in TABLES]
     return workbook(sheets)

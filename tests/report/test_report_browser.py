@@ -179,3 +179,31 @@ def test_report_renders_in_chromium(browser: Browser, report_folder: Path, tmp_p
     pdf = base64.b64decode(browser.page("Page.printToPDF", printBackground=True)["data"])
     assert pdf.startswith(b"%PDF")
     assert browser.problems() == []
+
+
+@pytest.fixture(scope="module")
+def french(report_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shared results folder with its French report and summary."""
+    from sim.report import write_report
+
+    folder = tmp_path_factory.mktemp("french") / "results"
+    shutil.copytree(report_folder, folder)
+    write_report(folder, "fr")
+    return folder
+
+
+@pytest.mark.parametrize("name", ["report.fr.html", "summary.html", "summary.fr.html"])
+def test_the_french_report_and_both_summaries_render_and_print(browser: Browser, french: Path, tmp_path: Path, name: str) -> None:
+    browser.events.clear()
+    browser.open(french / name)
+    page = browser.evaluate(CHECKS)
+    language = browser.evaluate("document.documentElement.lang")
+    assert language == ("fr" if ".fr." in name else "en")
+    text = browser.evaluate("document.body.innerText")
+    assert "overflow" in text and "base" in text  # every variant is on the page
+    if name == "report.fr.html":
+        assert {"findings", "agreement", "methods"} <= set(page["sections"]) and "Qui gagne, qui paie" in text
+        assert all(img["width"] > 0 for img in page["images"])
+    pdf = base64.b64decode(browser.page("Page.printToPDF", printBackground=True)["data"])
+    assert pdf.startswith(b"%PDF")
+    assert browser.problems() == []

@@ -72,16 +72,25 @@ def _factor(stored: str, shown: str) -> float:
     return MINUTES[stored] / MINUTES[shown]
 
 
-def test_a_capacity_sweep_gives_figures_with_pngs(results: Results) -> None:
+def test_a_capacity_sweep_gives_one_grid_figure_with_a_png(results: Results) -> None:
     figures = sweep.sweep_charts(results)
-    assert 1 <= len(figures) <= 6  # one per key metric: six here (exam and admission waits, bed occupancy)
-    assert [f.name for f in figures] == [f"sweep_{k + 1}" for k in range(len(figures))]
-    assert all(re.fullmatch(r"[a-z0-9_]+", f.name) for f in figures)
-    assert all(f.png.startswith(b"\x89PNG\r\n\x1a\n") for f in figures)
-    assert all("95% interval" in f.caption and "sites.h.resources.bed" in f.caption for f in figures)
+    assert len({line.key for line in sweep.series(results)}) > 2  # exam and admission waits, bed occupancy
+    assert [f.name for f in figures] == ["sweep_1"]  # more than two key metrics: panels of one grid, not one figure each
+    figure = figures[0]
+    assert re.fullmatch(r"[a-z0-9_]+", figure.name) and figure.png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert figure.title == "Sweep of sites.h.resources.bed: key metrics"
+    assert "95% interval" in figure.caption and "sites.h.resources.bed" in figure.caption and "one panel each" in figure.caption
+
+
+def test_up_to_two_metrics_get_a_figure_each(results: Results, monkeypatch: pytest.MonkeyPatch) -> None:
+    two = [("wait", "exam", "mean"), ("occupancy", "h.bed", "mean")]
+    lines = [line for line in sweep._chosen(results) if line.key in two]
+    monkeypatch.setattr(sweep, "_chosen", lambda _: lines)
+    figures = sweep.sweep_charts(results)
+    assert [f.name for f in figures] == ["sweep_1", "sweep_2"]
+    assert all(f.png.startswith(b"\x89PNG") and "95% interval" in f.caption for f in figures)
     labels = {line.key: line.label for line in results.lines}  # each figure is titled with its key metric's label
-    expected = {f"Sweep of sites.h.resources.bed: {labels[k]}" for k in (("wait", "exam", "mean"), ("occupancy", "h.bed", "mean"))}
-    assert {f.title for f in figures} >= expected
+    assert [f.title for f in figures] == [f"Sweep of sites.h.resources.bed: {labels[k]}" for k in two]
 
 
 def test_the_plotted_values_are_the_summary_means_in_the_shown_unit(swept: Path, results: Results) -> None:
@@ -124,11 +133,11 @@ def test_target_lines_sit_at_the_scenario_targets(results: Results) -> None:
         assert ax.get_ylim()[1] > line.target  # the target shows on the chart
 
 
-def test_many_metrics_share_one_grid_figure(results: Results, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sweep, "SEPARATE_UP_TO", 2)
+def test_past_twelve_metrics_two_grids_share_them(results: Results, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sweep, "PANELS_PER_GRID", 2)
     figures = sweep.sweep_charts(results)
-    assert [f.name for f in figures] == ["sweep_1"] and "key metrics" in figures[0].title
-    assert figures[0].png.startswith(b"\x89PNG")
+    assert [f.title for f in figures] == [f"Sweep of sites.h.resources.bed: key metrics ({k} of 2)" for k in (1, 2)]
+    assert all(f.png.startswith(b"\x89PNG") for f in figures)
 
 
 def _with_parameters(results: Results, parameters: dict[str, dict[str, object]]) -> Results:

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from sim.report.data import load
 from sim.results import xlsx
 from sim.results.keys import key_lines
 from sim.results.sheets import SHEET_FILES, TABLES, results_workbook
@@ -51,7 +52,7 @@ def test_the_key_results_are_the_comparison_tables(report_folder: Path) -> None:
     header, body = rows[0], rows[1:]
     baseline = header[2].removesuffix(" mean")
     variants = [h.removesuffix(f" minus {baseline}") for h in header[5::3]]
-    lines = key_lines(summary, baseline)
+    lines = key_lines(summary, baseline, load(report_folder).names)  # named as the scenario names them, in English
     assert [row[0] for row in body] == [line.label for line in lines]
     base = {(r["metric"], r["scope"], r["stat"]): r for r in summary if r["variant"] == baseline}
     for line, row in zip(lines, body):
@@ -65,8 +66,9 @@ def test_the_key_results_are_the_comparison_tables(report_folder: Path) -> None:
 def test_the_same_tables_give_the_same_bytes(report_folder: Path) -> None:
     texts = {name: (report_folder / name).read_text(encoding="utf-8") for name in SHEET_FILES}
     first = (report_folder / "results.xlsx").read_bytes()
-    again = results_workbook(texts, *_names(texts))
+    again = results_workbook(texts, *_names(texts), load(report_folder).names)
     assert again == first
+    assert results_workbook(texts, *_names(texts)) != first  # the names are the scenario's, not identifiers
     assert {info.date_time for info in zipfile.ZipFile(io.BytesIO(first)).infolist()} == {xlsx.FIXED_DATE}
 
 
