@@ -106,21 +106,27 @@ SATURATION_SPREAD = 0.3
 for weeks in another."""
 
 
-def saturation_driver(table: dict[tuple[str, str, str, str], list[float]], xs: Sequence[float]) -> str | None:
-    """The resource whose saturation varies between replications (full in some and not in others,
-    or for very different lengths of time) and whose hours full go with this mean (|Spearman| at
-    least SATURATION_LINK), the most closely linked; None if none.
-
-    Such a mean's replications differ because the resource does or does not saturate: more
-    replications narrow its interval only slowly, and the measures of that saturation (share of
-    replications saturated, hours full, peak queue, patients beyond the target) answer better."""
-    x = np.asarray(xs, dtype=float)
-    best, driver = SATURATION_LINK, None
+def _saturations(table: dict[tuple[str, str, str, str], list[float]]) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], ...]:
+    """Per tracked resource `site.role`, then per role tracked at several sites (its units taken
+    together, named by the role), the replications' saturated flags (1 when any site saturated)
+    and hours at full capacity (summed over the sites)."""
+    single: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for (metric, scope, stat, _), saturated in table.items():
-        if (metric, stat) != ("occupancy", "saturated"):
-            continue
-        flags = np.asarray(saturated, dtype=float)
-        hours = np.asarray(table.get(("occupancy", scope, "full_hours", "h"), []), dtype=float)
+        if (metric, stat) == ("occupancy", "saturated"):
+            single[scope] = (np.asarray(saturated, dtype=float), np.asarray(table.get(("occupancy", scope, "full_hours", "h"), []), dtype=float))
+    roles: dict[str, list[str]] = {}
+    for scope in single:
+        roles.setdefault(scope.rpartition(".")[2], []).append(scope)
+    together = {role: (np.nanmax([single[s][0] for s in scopes], axis=0), np.sum([single[s][1] for s in scopes], axis=0))
+                for role, scopes in roles.items() if len(scopes) > 1 and len({len(single[s][1]) for s in scopes}) == 1}
+    return single, together
+
+
+def _closest(x: np.ndarray, saturations: dict[str, tuple[np.ndarray, np.ndarray]]) -> str | None:
+    """Of resources whose saturation varies between replications, the one whose hours full this
+    mean follows most closely (|Spearman| at least SATURATION_LINK), if any."""
+    best, driver = SATURATION_LINK, None
+    for scope, (flags, hours) in saturations.items():
         mixed = 0 < np.nansum(flags) < np.isfinite(flags).sum()
         spread = np.nanmean(hours) > 0 and np.nanstd(hours) >= SATURATION_SPREAD * np.nanmean(hours) if len(hours) else False
         if not (mixed or spread):
@@ -132,6 +138,21 @@ def saturation_driver(table: dict[tuple[str, str, str, str], list[float]], xs: S
         if link >= best:
             best, driver = link, scope
     return driver
+
+
+def saturation_driver(table: dict[tuple[str, str, str, str], list[float]], xs: Sequence[float]) -> str | None:
+    """The resource whose saturation varies between replications (full in some and not in others,
+    or for very different lengths of time) and whose hours full go with this mean (|Spearman| at
+    least SATURATION_LINK), the most closely linked; else a role tracked at several sites taken
+    as one resource (its hours full summed: a wait for a bed at any of three hospitals follows how
+    long the three wards are full together); None if none.
+
+    Such a mean's replications differ because the resource does or does not saturate: more
+    replications narrow its interval only slowly, and the measures of that saturation (share of
+    replications saturated, hours full, peak queue, patients beyond the target) answer better."""
+    x = np.asarray(xs, dtype=float)
+    single, together = _saturations(table)
+    return _closest(x, single) or _closest(x, together)
 
 
 def advise(values_by_variant: dict[str, dict[tuple[str, str, str, str], list[float]]], precision: float) -> list[Advice]:

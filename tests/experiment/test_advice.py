@@ -166,6 +166,24 @@ def test_a_resource_full_for_very_different_times_in_every_replication_drives_a_
     assert saturation_driver(table, table[("wait", "ed_cubicle", "mean", "min")]) == "h.ward"
 
 
+def test_a_wait_at_several_sites_follows_their_wards_full_together() -> None:
+    """Eight wards each full for a while in every replication: the wait for a bed at any of them
+    follows their hours full summed, and no one ward's closely enough; the role is named as the driver."""
+    rng = np.random.default_rng(7)
+    wards = [rng.exponential(160.0, 40) for _ in range(8)]
+    wait = 5.0 + 0.2 * sum(wards) + rng.normal(0.0, 2.0, 40)
+    table: dict[tuple[str, str, str, str], list[float]] = {("wait", "bed_wait", "mean", "min"): list(wait)}
+    for site, hours in zip("abcdefgh", wards):
+        table[("occupancy", f"{site}.bed", "saturated", "share")] = [1.0] * 40
+        table[("occupancy", f"{site}.bed", "full_hours", "h")] = list(hours)
+    together = sum(wards)
+    assert np.std(together) >= 0.3 * np.mean(together)
+    assert all(abs(stats.spearmanr(wait, hours).statistic) < 0.5 <= abs(stats.spearmanr(wait, together).statistic) for hours in wards)
+    assert saturation_driver(table, wait) == "bed"
+    table[("occupancy", "a.bed", "full_hours", "h")] = list(wait)  # a single ward that the wait follows is named first
+    assert saturation_driver(table, wait) == "a.bed"
+
+
 def test_adaptive_replications_do_not_wait_for_a_mean_driven_by_saturation() -> None:
     table = saturating_table(5, linked=True)
     assert adaptive_count({"v": table}, 0.05, 1000) is not None
