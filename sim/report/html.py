@@ -83,7 +83,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1
 SHARE, PATIENTS = scale_for("share", 0.0), scale_for("patients", 0.0)
 """Scales of shares and of patient counts, which do not depend on their size."""
 
-SECTIONS = (("scenario", ("Scenario", "Scénario")), ("findings", ("Findings", "Résultats")),
+SECTIONS = (("brief", ("In brief", "En bref")), ("scenario", ("Scenario", "Scénario")), ("findings", ("Findings", "Résultats")),
             ("agreement", ("Who gains, who pays", "Qui gagne, qui paie")),
             ("sweep", ("Sweep", "Balayage")), ("differences", ("Differences", "Différences")), ("occupancy", ("Occupancy", "Occupation")),
             ("waits", ("Waiting times", "Temps d'attente")), ("flows", ("Flows between sites", "Flux entre sites")),
@@ -244,8 +244,9 @@ PER_TABLE = 4
 the target and the baseline), so that every variant fits on screen and on an A4 page."""
 
 
-def findings(results: Results) -> str:
-    """Warnings, the plain-language headlines, the key-metric tables and target compliance."""
+def findings(results: Results) -> tuple[str, str]:
+    """What a reader sees first (deadlock warnings and the plain-language headline of each variant),
+    then the findings: the key-metric tables and target compliance."""
     lang = results.lang
     base = {(r["metric"], r["scope"], r["stat"]): r for r in results.summary_rows if r["variant"] == results.baseline}
     diffs = {(r["variant"], r["metric"], r["scope"], r["stat"]): r for r in results.comparison_rows}
@@ -278,8 +279,8 @@ def findings(results: Results) -> str:
                        + "</li>" for v, text in said.items())
     legend = (_t("legend_base", lang, baseline=results.baseline) + (_t("legend_diff", lang, baseline=results.baseline) if results.others else "")
               + _t("legend_shares", lang) + (_t("legend_pp", lang) if results.others else "."))
-    return "".join([warnings(results), f'<ul class="headline">{headline}</ul>', *tables,
-                    f'<p class="legend">{escape(legend)}</p>', compliance(results, goals)])
+    return (warnings(results) + f'<ul class="headline">{headline}</ul>',
+            "".join([*tables, f'<p class="legend">{escape(legend)}</p>', compliance(results, goals)]))
 
 
 def _counts(results: Results, variant: str, marks: list[int]) -> str:
@@ -430,10 +431,12 @@ def page(results: Results, parts: dict[str, str]) -> str:
     lang = results.lang
     scenario = results.scenario
     sources = "".join(f"<li>{code_spans(str(s))}</li>" for s in scenario.sources)
+    brief, found = findings(results)
     body = {
+        "brief": brief,
         "scenario": (f"<p>{code_spans(scenario.description.strip() or _t('no_description', lang))}</p>"
                      + (f"<h3>{_t('sources', lang)}</h3><ul>{sources}</ul>" if sources else "") + facts(results)),
-        "findings": findings(results),
+        "findings": found,
         **parts,
         "methods": methods(results),
     }

@@ -151,6 +151,8 @@ def headlines(summary: list[dict[str, str]], comparison: list[dict[str, str]], l
         changes = _changes(means + [line for line in lines if line.key == ("patients", "left_waiting", "count")], base, diffs, variant)
         wait_changes = [c for c in changes if c.line.key[0] in WAITS]
         moved = sorted((c for c in wait_changes if c.significant), key=lambda c: (c.line.key[1] not in targeted, -c.relative))
+        waits_said = {c.line.key[1] for c in moved if c.line.key[0] == "wait"}
+        moved = [c for c in moved if not (c.line.key[0] == "blocked_time" and c.line.key[1] in waits_said)]  # the same hours, said once
         clauses = [_clause(c, names) for c in moved[:MAX_CHANGES]]
         occupancy = sorted((c for c in changes if c.line.key[0] == "occupancy" and c.significant), key=lambda c: -abs(c.mean))
         clauses += [_clause(c, names) for c in occupancy[:1]]

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.unit
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
 """The first bytes of a PNG, standing in for a drawn figure."""
-SECTIONS = {"scenario", "findings", "agreement", "differences", "occupancy", "waits", "flows", "methods"}
+SECTIONS = {"brief", "scenario", "findings", "agreement", "differences", "occupancy", "waits", "flows", "methods"}
 
 
 @pytest.fixture

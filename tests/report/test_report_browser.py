@@ -170,7 +170,7 @@ def test_report_renders_in_chromium(browser: Browser, report_folder: Path, tmp_p
     browser.open(report / "report.html")
     page = browser.evaluate(CHECKS)
     assert page["title"].startswith("Two hospitals and a scanner")
-    assert {"scenario", "findings", "differences", "occupancy", "waits", "flows", "methods"} <= set(page["sections"])
+    assert {"brief", "scenario", "findings", "differences", "occupancy", "waits", "flows", "methods"} <= set(page["sections"])
     assert page["findings"] > 5
     assert len(page["images"]) == len(list((report / "figures").glob("*.png")))
     assert all(img["width"] > 0 and img["height"] > 0 for img in page["images"]), page["images"]
