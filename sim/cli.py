@@ -171,6 +171,7 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         compare.print_headlines(folder)
         compare.print_table(folder)
+        compare.print_targets(folder)
         compare.print_flows(folder)
         compare.print_advice(folder)
     replications = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["replications"]
@@ -179,6 +180,59 @@ def _run(args: argparse.Namespace) -> int:
           f"on {options.workers} worker{'s' if options.workers != 1 else ''}: {folder}")
     if args.report:
         _write_report(folder)
+    return EXIT_OK
+
+
+def _execution(command: argparse.ArgumentParser, seed: Any) -> None:
+    """The options of a command that runs replications: seed, workers, --force and a Dask scheduler."""
+    command.add_argument("--seed", type=seed, help="root seed (default: the scenario's run.seed)")
+    command.add_argument("--workers", type=_bounded(1, _cores(), "workers (at most the cores of this machine)"),
+                         help=f"worker processes (default: all {_cores()} cores)")
+    command.add_argument("--force", action="store_true", help="replace an existing results folder (and only a results folder)")
+    command.add_argument("--scheduler", metavar="ADDRESS",
+                         help="run the tasks on a Dask cluster (needs the dask extra: pip install -e '.[dask]')")
+
+
+def _range(text: str) -> tuple[int, int]:
+    """An argparse type: `A..B`, two whole numbers."""
+    low, dots, high = text.partition("..")
+    if not dots or not low.strip().isdigit() or not high.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected A..B with two whole numbers, e.g. 20..60 (got {text!r})")
+    return int(low), int(high)
+
+
+def _target(args: argparse.Namespace) -> int:
+    from sim.experiment import target
+    from sim.scenario import bundled
+
+    options = target.TargetOptions(lever=args.lever, low=args.range[0], high=args.range[1], variant=args.variant,
+                                   targets=tuple(t for t in (args.targets or "").split(",") if t),
+                                   replications=args.replications,
+                                   max_replications=args.max_replications, seed=args.seed, out=Path(args.out) if args.out else None,
+                                   workers=args.workers or _cores(), force=args.force, scheduler=args.scheduler,
+                                   command=["coopsim", *sys.argv[1:]])
+
+    def started(candidates: int, most: int, seconds: float | None) -> None:
+        if not args.quiet and seconds is not None:
+            print(f"at most {candidates} candidates x {most} replications, {seconds:.2f} s per replication measured: "
+                  f"at most ~{candidates * most * seconds / 60:.1f} min", file=sys.stderr)
+
+    def step(candidate: Any) -> None:
+        if not args.quiet:
+            verdict = {True: "meets every target", False: "does not meet a target", None: "undecided at the most replications"}
+            shown = "; ".join(f"{k[1]} {k[2]} {m:.3f} [{lo:.3f}, {hi:.3f}]" for k, (m, lo, hi) in candidate.intervals.items())
+            print(f"  {args.lever} = {candidate.value}: {verdict[candidate.verdict]} ({candidate.replications} replications: {shown})",
+                  file=sys.stderr)
+
+    found = target.search(bundled.resolve(args.scenario), options, on_start=started, on_step=step)
+    for sentence in found.monotone:
+        print(f"warning: the lever is not monotone here: {sentence}", file=sys.stderr)
+    if found.answer is None:
+        print(f"coopsim: even {args.lever} = {options.high} does not meet every target with 95% confidence "
+              f"(runs in {found.folder})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{args.lever} = {found.answer} is the smallest value in {options.low}..{options.high} that meets every target with 95% "
+          f"confidence (intervals at {found.confidence:.4f} for repeated looks); runs in {found.folder}")
     return EXIT_OK
 
 
@@ -207,6 +261,7 @@ def _compare(args: argparse.Namespace) -> int:
 
     compare.print_headlines(Path(args.results))
     compare.print_table(Path(args.results))
+    compare.print_targets(Path(args.results))
     compare.print_flows(Path(args.results))
     compare.print_advice(Path(args.results))
     return EXIT_OK
@@ -245,22 +300,33 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run every variant and replication; write the results folder")
     run.add_argument("scenario", metavar="SCENARIO")
     run.add_argument("--replications", type=replications, help="replications (default: the scenario's run.replications)")
-    run.add_argument("--seed", type=seed, help="root seed (default: the scenario's run.seed)")
     run.add_argument("--variants", help="comma-separated variants to run (the baseline always runs)")
     run.add_argument("--out", help="results folder (default: results/<scenario file name>)")
-    run.add_argument("--workers", type=_bounded(1, _cores(), "workers (at most the cores of this machine)"),
-                     help=f"worker processes (default: all {_cores()} cores)")
-    run.add_argument("--force", action="store_true", help="replace an existing results folder (and only a results folder)")
+    _execution(run, seed)
     run.add_argument("--events", action="store_true", help="also write events.parquet, one row per patient event")
     run.add_argument("--report", action="store_true", help="also write report.html and figures/ into the results folder")
-    run.add_argument("--scheduler", metavar="ADDRESS",
-                     help="run the tasks on a Dask cluster (needs the dask extra: pip install -e '.[dask]')")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no table")
     run.add_argument("--precision", type=_share, default=0.05,
                      help="target relative half-width of key metrics' 95%% intervals, for the advice (default 0.05)")
     run.add_argument("--max-replications", type=replications,
                      help="add replications until --precision is reached for every key metric, up to this many")
     run.set_defaults(handler=_run)
+
+    target = commands.add_parser("target", help="find the smallest value of an integer lever that meets every target with 95%% "
+                                                "confidence (common random numbers, bisection)")
+    target.add_argument("scenario", metavar="SCENARIO")
+    target.add_argument("--lever", required=True, metavar="PATH", help="dotted path of an integer of the scenario, e.g. "
+                        "sites.chu.resources.icu_bed or sites.h.resources.doctor.schedule.0.capacity")
+    target.add_argument("--range", required=True, type=_range, metavar="A..B", help="the values to search, e.g. 20..60")
+    target.add_argument("--variant", help="the variant whose lever is searched (default: the baseline)")
+    target.add_argument("--targets", help="comma-separated steps or roles whose targets must be met (default: every target with a level)")
+    target.add_argument("--replications", type=replications, help="replications of a candidate's first look (default: the scenario's)")
+    target.add_argument("--max-replications", type=replications,
+                        help="replications a candidate whose interval straddles a target may reach (default: 4 x the first)")
+    target.add_argument("--out", help="results folder of the candidates run (default: results/<scenario>_target)")
+    _execution(target, seed)
+    target.add_argument("--quiet", action="store_true", help="say only the answer")
+    target.set_defaults(handler=_target)
 
     warm = commands.add_parser("warmup", help="recommend a warm-up length (MSER-5 on occupancy and waits)")
     warm.add_argument("scenario", metavar="SCENARIO")

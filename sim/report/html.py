@@ -22,6 +22,7 @@ from sim.report.terminal import better
 from sim.results.headline import scenario_headlines
 from sim.results.keys import Line
 from sim.results.numbers import Scale, interval, plain, scale_for, signed
+from sim.results.targets import Criterion, Verdict, describe, verdicts
 from sim.results.words import pick, unit_word
 from sim.scenario import schema
 from sim.scenario.units import format_duration
@@ -108,9 +109,13 @@ PHRASES = {
     "legend_shares": ("Shares are percentages", "Les parts sont en pourcentage"),
     "legend_pp": ("; their differences are in percentage points (pp).", " ; leurs différences sont en points de pourcentage (pts)."),
     "compliance": ("Target compliance", "Respect des objectifs"),
-    "compliance_legend": ("Share of counted patients (waits) or of open time (occupancy) meeting the target, mean [95% interval] across "
-                          "replications.", "Part des patients comptés (attentes) ou du temps d'ouverture (occupation) qui respecte l'objectif, "
-                          "moyenne [intervalle de confiance à 95 %] sur les réplications."),
+    "compliance_legend": ("Share of counted patients (waits) or of open time (occupancy) meeting the target (the mean occupancy "
+                          "for an occupancy target without a share), mean [95% interval] across replications; ✓ met: the interval lies "
+                          "at or above the target's level (at or below `below` for a mean occupancy); ✗ not met: it does not.",
+                          "Part des patients comptés (attentes) ou du temps d'ouverture (occupation) qui respecte l'objectif (le taux "
+                          "d'occupation moyen pour un objectif d'occupation sans part), moyenne [intervalle de confiance à 95 %] sur les "
+                          "réplications ; ✓ atteint : l'intervalle est au niveau de l'objectif ou au-dessus (au-dessous de `below` pour "
+                          "un taux moyen) ; ✗ non atteint : il ne l'est pas."),
     "file": ("Scenario file", "Fichier du scénario"),
     "variants": ("Variants", "Variantes"),
     "replications": ("Replications", "Réplications"),
@@ -280,7 +285,7 @@ def findings(results: Results) -> tuple[str, str]:
     legend = (_t("legend_base", lang, baseline=results.baseline) + (_t("legend_diff", lang, baseline=results.baseline) if results.others else "")
               + _t("legend_shares", lang) + (_t("legend_pp", lang) if results.others else "."))
     return (warnings(results) + f'<ul class="headline">{headline}</ul>',
-            "".join([*tables, f'<p class="legend">{escape(legend)}</p>', compliance(results, goals)]))
+            "".join([*tables, f'<p class="legend">{escape(legend)}</p>', compliance(results)]))
 
 
 def _counts(results: Results, variant: str, marks: list[int]) -> str:
@@ -289,29 +294,34 @@ def _counts(results: Results, variant: str, marks: list[int]) -> str:
               baseline=results.baseline)
 
 
-def compliance(results: Results, goals: dict[tuple[str, str], str]) -> str:
-    """Share of patients (or time) meeting each target, per variant (several tables past PER_TABLE + 1 variants)."""
+def compliance(results: Results) -> str:
+    """Each target judged per variant: its share (or mean occupancy) with the 95% interval, marked
+    met or not met when the target sets a level (several tables past PER_TABLE + 1 variants)."""
     lang = results.lang
-    rows = {(r["variant"], r["metric"], r["scope"]): r for r in results.summary_rows if r["stat"] == "within_target"}
-    keys = [k for k in goals if any((v, *k) in rows for v in results.variants)]
-    if not keys:
+    judged = verdicts(results.summary_rows, results.variants, results.scenario)
+    if not judged:
         return ""
-    labels = {line.key[:2]: line.label for line in results.lines if line.key[2] == "within_target"}
+    by_criterion: dict[Criterion, dict[str, Verdict]] = {}
+    for verdict in judged:
+        by_criterion.setdefault(verdict.criterion, {})[verdict.variant] = verdict
     tables = []
     for k in range(0, len(results.variants), PER_TABLE + 1):
         group = results.variants[k:k + PER_TABLE + 1]
         body = []
-        for metric, scope in keys:
+        for criterion, found in by_criterion.items():
             cells = []
             for v in group:
-                row = rows.get((v, metric, scope))
-                shown = "–" if row is None else estimate(number(value(row["mean"]), SHARE, lang), value(row["ci_low"]), value(row["ci_high"]),
-                                                         SHARE, lang=lang)
-                cells.append(f'<td class="num">{shown}</td>')
-            what = labels.get((metric, scope), f"{scope} {metric}")
-            body.append(f"<tr><td>{escape(what)} ({escape(goals[(metric, scope)])})</td>{''.join(cells)}</tr>")
+                verdict = found.get(v)
+                if verdict is None:
+                    cells.append('<td class="num">–</td>')
+                    continue
+                mark = {True: " ✓", False: " ✗", None: ""}[verdict.met]
+                css = {True: "num better", False: "num worse", None: "num"}[verdict.met]
+                shown = estimate(number(verdict.mean, SHARE, lang) + mark, verdict.low, verdict.high, SHARE, lang=lang)
+                cells.append(f'<td class="{css}">{shown}</td>')
+            body.append(f"<tr><td>{escape(describe(criterion, results.names))}</td>{''.join(cells)}</tr>")
         head = "".join(f'<th class="num">{escape(v)}</th>' for v in group)
-        tables.append(f'<div class="wide"><table><thead><tr><th>{_t("target", lang)}</th>{head}</tr></thead>'
+        tables.append(f'<div class="wide"><table class="targets"><thead><tr><th>{_t("target", lang)}</th>{head}</tr></thead>'
                       f'<tbody>{"".join(body)}</tbody></table></div>')
     return f"<h3>{_t('compliance', lang)}</h3>" + "".join(tables) + f'<p class="legend">{escape(_t("compliance_legend", lang))}</p>'
 

@@ -44,6 +44,7 @@ SHORT = {"days": ("days", "j")}
 """A shown unit after a number, where French abbreviates it."""
 PHRASES: dict[str, tuple[str, str]] = {
     "below": ("target < {value}", "objectif < {value}"),
+    "level": ("target ≥ {value}", "objectif ≥ {value}"),
     "within": ("target ≤ {value} {unit}", "objectif ≤ {value} {unit}"),
     "caption": ("y: {what}; x: the swept value of {path} (manifest.json). The dot is the mean across {replications} replications "
                 "(summary.csv), the bar its 95% interval (Student t)",
@@ -198,6 +199,9 @@ def _target(results: Results, line: Line) -> float | None:
         return None if within is None else within / DURATIONS[line.unit]
     if metric == "occupancy" and stat == "mean":
         return _occupancy_target(results, scope)
+    if stat == "within_target" and metric in ("wait", "access_delay"):  # the compliance level, when the target sets one
+        return next((t.share for t in results.scenario.targets if isinstance(t, schema.WaitTarget) and t.wait == scope.partition("@")[0]
+                     and t.share is not None), None)
     return None
 
 
@@ -237,7 +241,7 @@ def _target_text(line: Series, lang: str) -> str:
     if line.target is None:
         return ""
     if line.unit == "%":
-        return _say("below", lang, value=percent(f"{line.target:.3g}%", lang))
+        return _say("level" if line.key[2] == "within_target" else "below", lang, value=percent(f"{line.target:.3g}%", lang))
     return _say("within", lang, value=decimal(f"{line.target:.3g}", lang), unit=pick(SHORT.get(line.unit, (line.unit, line.unit)), lang))
 
 

@@ -22,8 +22,9 @@ from sim.results.names import names_of
 from sim.results.numbers import CLIPPED, Scale, interval, plain, scale_for, signed
 from sim.results.precision import precision_summary
 from sim.results.reader import read_manifest, read_rows, read_scenarios
+from sim.results.targets import describe, verdicts
 
-__all__ = ["build_tables", "print_headlines", "load_results", "print_advice", "print_flows", "print_table"]
+__all__ = ["build_tables", "print_headlines", "print_targets", "load_results", "print_advice", "print_flows", "print_table"]
 
 LOWER_IS_BETTER = {"wait", "blocked_time", "access_delay", "time_in_system", "occupancy", "utilisation", "queue", "transfers", "patients",
                    "nights_blocked", "blocked"}
@@ -107,6 +108,34 @@ def _difference(d: dict[str, str] | None, line: Line, scale: Scale) -> str:
     text = f"{signed(scale.value(mean))} {interval(low, high, scale, difference=True)}{'*' if significant else ' '}"
     style = ("green" if better(*line.key, mean) else "red") if significant else ""
     return f"[{style}]{text}[/{style}]" if style else text
+
+
+def print_targets(folder: Path, console: Console | None = None) -> None:
+    """Print each target judged per variant: its share with the 95% interval, met or not met when
+    the target sets a level (nothing when the scenario has no target)."""
+    manifest, summary, _ = load_results(folder)
+    _, scenarios = read_scenarios(folder, manifest)
+    variants = list(manifest["variants"])
+    judged = verdicts(summary, variants, scenarios[manifest["baseline"]])
+    if not judged:
+        return
+    names = names_of(list(scenarios.values()))
+    share = scale_for("share", 0.0)
+    cells: dict[str, dict[str, str]] = {}
+    for verdict in judged:
+        mark = {True: "[green]met[/green]", False: "[red]not met[/red]", None: ""}[verdict.met]
+        text = f"{plain(share.value(verdict.mean))} % {interval(verdict.low, verdict.high, share)} {mark}".rstrip()
+        cells.setdefault(describe(verdict.criterion, names), {})[verdict.variant] = text
+    table = Table(title="targets: the share of patients (or of open time) meeting each target, or the mean occupancy for an occupancy "
+                        "target without a share; 95% intervals; met when the interval is on the target's side of its level",
+                  title_justify="left")
+    table.add_column("variant")
+    for label in cells:  # one column per target, one row per variant: every variant fits, however many
+        table.add_column(escape(label), justify="right", overflow="fold")
+    for v in variants:
+        table.add_row(escape(v), *(by_variant.get(v, "–") for by_variant in cells.values()))
+    console = console or Console(width=width())
+    console.print(table)
 
 
 def print_headlines(folder: Path, console: Console | None = None) -> None:

@@ -88,7 +88,8 @@ def test_findings_table_reads_comparison_csv(report: Path) -> None:
     """Each difference cell is comparison.csv's, coloured by compare.better where its interval excludes 0."""
     results = load(report)
     text = (report / "report.html").read_text(encoding="utf-8")
-    page = Page(text[text.index('<section id="findings">'):text.index("</section>", text.index('<section id="findings">'))])
+    tables = re.findall(r'<table class="findings">.*?</table>', text, flags=re.S)
+    page = Page("".join(tables))
     coloured = [(css, text) for css, text in page.cells if "better" in css or "worse" in css]
     assert coloured
     expected = {}

@@ -144,3 +144,20 @@ def test_write_report_in_french_leaves_the_english_files_as_they_were(both: Path
     before = (both / "report.html").read_bytes()
     write_report(both, "fr")
     assert (both / "report.html").read_bytes() == before
+
+
+def test_each_target_is_judged_from_summary_csv_in_the_report_and_the_terminal(both: Path) -> None:
+    """The two-sites scenario's targets have no level but the occupancy one (its mean below 85 %):
+    met exactly when summary.csv's interval of the mean occupancy lies at or below 0.85."""
+    from sim.results.targets import verdicts
+
+    results = load(both)
+    judged = verdicts(results.summary_rows, results.variants, results.scenario)
+    occupancy = [v for v in judged if v.criterion.key[0] == "occupancy"]
+    assert occupancy
+    for verdict in occupancy:
+        r = row(both, "summary.csv", verdict.variant, *verdict.criterion.key)
+        assert verdict.met == (float(r["ci_high"]) <= 0.85)
+    assert all(v.met is None for v in judged if v.criterion.key[0] == "wait")  # no `share`: reported, not judged
+    page = (both / "report.html").read_text(encoding="utf-8")
+    assert '<table class="targets">' in page and ("✓" in page or "✗" in page)

@@ -47,6 +47,9 @@ class WaitTarget(Strict):
     """Name of a `use` or `book` step."""
     within: Duration
     """Share of patients whose wait (or access delay) is at most this."""
+    share: Probability | None = None
+    """Compliance level: the target is met when the 95% interval of the share of patients within
+    `within` lies at or above it (`share: 0.9`: 90% of patients get a bed within 4 h)."""
 
 
 class OccupancyTarget(Strict):
@@ -56,6 +59,10 @@ class OccupancyTarget(Strict):
     """A role (at every site) or SITE.ROLE."""
     below: Probability
     """Share of time the occupancy is below this."""
+    share: Probability | None = None
+    """Compliance level: the target is met when the 95% interval of the share of open time below
+    `below` lies at or above it; without it, when the 95% interval of the mean occupancy lies at
+    or below `below`."""
 
 
 Target = Annotated[
