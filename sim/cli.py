@@ -236,6 +236,33 @@ def _target(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sensitivity(args: argparse.Namespace) -> int:
+    from sim.experiment import sensitivity
+    from sim.report import terminal as compare
+    from sim.scenario import bundled
+
+    options = sensitivity.SensitivityOptions(variant=args.variant, replications=args.replications, sobol=args.sobol,
+                                             sobol_replications=args.sobol_replications, seed=args.seed,
+                                             out=Path(args.out) if args.out else None, workers=args.workers or _cores(),
+                                             force=args.force, scheduler=args.scheduler, command=["coopsim", *sys.argv[1:]])
+
+    def started(tasks: int) -> None:
+        if not args.quiet:
+            sobol = (f"; then Sobol: {args.sobol} x (inputs + 2) points x {args.sobol_replications} replication(s)"
+                     if args.sobol else "")
+            print(f"one at a time: {tasks} runs (the baseline and each input at its low and high end){sobol}", file=sys.stderr)
+
+    found = sensitivity.one_at_a_time(bundled.resolve(args.scenario), options, on_start=started)
+    if not args.quiet:
+        compare.print_table(found.folder)
+        for metric, by_input in found.sobol.items():
+            print(f"Sobol indices of {metric} (first order S1 and total ST, 95% half-widths):")
+            for path, si in by_input.items():
+                print(f"  {path}: S1 {si['S1']:.2f} ± {si['S1_conf']:.2f}, ST {si['ST']:.2f} ± {si['ST_conf']:.2f}")
+    print(f"sensitivity of {len(found.inputs)} inputs: {found.folder} (coopsim report draws the tornado)")
+    return EXIT_OK
+
+
 def _warmup(args: argparse.Namespace) -> int:
     from sim.experiment import warmup
 
@@ -327,6 +354,20 @@ def build_parser() -> argparse.ArgumentParser:
     _execution(target, seed)
     target.add_argument("--quiet", action="store_true", help="say only the answer")
     target.set_defaults(handler=_target)
+
+    sens = commands.add_parser("sensitivity", help="how far the key results depend on the scenario's uncertain inputs: one at a "
+                                                   "time (tornado), and Sobol indices with --sobol N")
+    sens.add_argument("scenario", metavar="SCENARIO")
+    sens.add_argument("--variant", help="the variant the ranges apply to (default: the baseline)")
+    sens.add_argument("--replications", type=replications, help="replications per variant (default: the scenario's)")
+    sens.add_argument("--sobol", type=_bounded(0, 4096, "--sobol N"), default=0,
+                      help="also estimate Sobol indices from N x (inputs + 2) points of the ranges (SALib; N a power of 2, e.g. 32)")
+    sens.add_argument("--sobol-replications", type=_bounded(1, 100, "--sobol-replications"), default=1,
+                      help="replications averaged at each Sobol point (default 1)")
+    sens.add_argument("--out", help="results folder of the one-at-a-time runs (default: results/<scenario>_sensitivity)")
+    _execution(sens, seed)
+    sens.add_argument("--quiet", action="store_true", help="no progress and no table")
+    sens.set_defaults(handler=_sensitivity)
 
     warm = commands.add_parser("warmup", help="recommend a warm-up length (MSER-5 on occupancy and waits)")
     warm.add_argument("scenario", metavar="SCENARIO")

@@ -31,6 +31,18 @@ from sim.scenario.limits import MAX_OCCUPANCY_ROWS
 from sim.scenario.loader import LoadedScenario, load_file
 
 
+@dataclass(frozen=True, kw_only=True)
+class Execution:
+    """How a command that runs replications runs them and where it writes them."""
+
+    seed: int | None = None
+    out: Path | None = None
+    workers: int = 1
+    force: bool = False
+    scheduler: str | None = None
+    command: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """What the command line may change about a run."""

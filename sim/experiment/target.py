@@ -32,7 +32,7 @@ import yaml
 
 from sim.experiment import tables
 from sim.experiment.executors import Task, executor_for, run_tasks
-from sim.experiment.run import Plan, RunOptions, build_files
+from sim.experiment.run import Execution, Plan, RunOptions, build_files
 from sim.results import writer
 from sim.results.targets import Criterion, criteria, interval
 from sim.scenario import schema
@@ -46,8 +46,8 @@ PASSES = ("variants", "baseline", "sweep")
 """Keys of the scenario the search replaces: it sweeps the lever over one variant."""
 
 
-@dataclass(frozen=True)
-class TargetOptions:
+@dataclass(frozen=True, kw_only=True)
+class TargetOptions(Execution):
     """What the command line sets for a target search."""
 
     lever: str
@@ -59,12 +59,6 @@ class TargetOptions:
     """The targets to meet, by step or role (default: every target with a level)."""
     replications: int | None = None
     max_replications: int | None = None
-    seed: int | None = None
-    out: Path | None = None
-    workers: int = 1
-    force: bool = False
-    scheduler: str | None = None
-    command: list[str] = field(default_factory=list)
 
 
 @dataclass

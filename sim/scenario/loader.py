@@ -92,6 +92,8 @@ def load_text(text: str, filename: str = "<scenario>", *, base_dir: Path | None 
 
     base = context.validate(data, data, None)
     variants = _expand_variants(data, context, base)
+    if base is not None and base.uncertain:
+        _check_ranges(data, context)
     baseline = _baseline(data, variants, context)
     if context.problems:
         raise ScenarioError(context.problems)
@@ -264,7 +266,7 @@ def _expand_variants(data: dict[str, Any], context: _Context, base: schema.Scena
             full_name = f"{name}/{point_name}" if points and declared else (point_name or str(name))
             if not changes and not additions and not values:
                 if base is not None:
-                    unchanged = base.model_copy(update={"variants": {}, "baseline": None, "sweep": None})
+                    unchanged = base.model_copy(update={"variants": {}, "baseline": None, "sweep": None, "uncertain": {}})
                     variants.append(Variant(full_name, unchanged, plain(root), {}))
                 continue
             errors: list[MergeError] = []
@@ -279,6 +281,25 @@ def _expand_variants(data: dict[str, Any], context: _Context, base: schema.Scena
             if scenario is not None:
                 variants.append(Variant(full_name, scenario, plain(strip_experiment_keys(merged)), dict(values)))
     return variants
+
+
+def _check_ranges(data: dict[str, Any], context: _Context) -> None:
+    """Each end of each `uncertain` range merged into the scenario and validated, as a sweep point
+    would be: a path that does not exist, or a value its key does not take, is reported there."""
+    ranges = data["uncertain"]
+    root = strip_experiment_keys(data)
+    for path, spec in ranges.items():
+        for end in ("low", "high", "mode"):
+            if end not in spec:
+                continue
+            name = f"uncertain {path} = {end}"
+            errors: list[MergeError] = []
+            value = LocDict({path: spec[end]}, pos=ranges.where(path), key_pos={path: spec.where(end)})
+            merged = merge(root, value, errors, _open_map)
+            for err in errors:
+                context.add(err.position, f"uncertain.{path}", err.message.replace("sweep", "uncertain"), None)
+            if not errors:
+                context.validate(merged, data, name)
 
 
 _SETTING_MESSAGE = ("replications and seed belong to the whole run, not to a variant (set them in the base `run`, "

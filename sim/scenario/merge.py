@@ -21,7 +21,7 @@ from typing import Any
 
 from sim.scenario.source import LocDict, LocList, Position
 
-VARIANT_ONLY_KEYS = ("variants", "baseline", "sweep")
+VARIANT_ONLY_KEYS = ("variants", "baseline", "sweep", "uncertain")
 """Keys of the whole experiment, not of one variant."""
 
 ADD = "add"

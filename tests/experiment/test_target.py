@@ -45,7 +45,7 @@ def test_the_answer_is_erlang_cs_number_of_servers(rate: float, mean: float, wit
     expected, below, at = erlang_answer(rate, mean, within, share)
     assert below < share - 0.02 and at > share + 0.02  # the cases are chosen so that 40 replications can tell
     (tmp_path / "q.yaml").write_text(mmc(rate, mean, within, share), encoding="utf-8")
-    found = target.search(tmp_path / "q.yaml", target.TargetOptions("sites.h.resources.server", expected - 3, expected + 4,
+    found = target.search(tmp_path / "q.yaml", target.TargetOptions(lever="sites.h.resources.server", low=expected - 3, high=expected + 4,
                                                                     out=tmp_path / "out", workers=1))
     assert found.answer == expected
     judged = {c.value: c.verdict for c in found.candidates}
@@ -70,7 +70,7 @@ def test_the_runs_make_a_results_folder_the_report_draws_as_a_sweep(tmp_path: Pa
 def test_the_same_search_gives_the_same_folder_whatever_the_workers(tmp_path: Path) -> None:
     (tmp_path / "q.yaml").write_text(mmc(10, 30, 10, 0.8, horizon="6d"), encoding="utf-8")
     for workers in (1, 2):
-        target.search(tmp_path / "q.yaml", target.TargetOptions("sites.h.resources.server", 5, 10, out=tmp_path / f"w{workers}",
+        target.search(tmp_path / "q.yaml", target.TargetOptions(lever="sites.h.resources.server", low=5, high=10, out=tmp_path / f"w{workers}",
                                                                 workers=workers))
     for name in ("summary.csv", "replications.csv", "comparison.csv"):
         assert (tmp_path / "w1" / name).read_bytes() == (tmp_path / "w2" / name).read_bytes()
@@ -113,7 +113,7 @@ def test_a_bad_range_is_exit_2(arguments: list[str], message: str, tmp_path: Pat
 def test_targets_without_a_level_cannot_be_searched(tmp_path: Path) -> None:
     (tmp_path / "q.yaml").write_text(mmc(10, 30, 10, 0.8).replace(", share: 0.8", ""), encoding="utf-8")
     with pytest.raises(ScenarioError, match="no target has a compliance level"):
-        target.prepare(tmp_path / "q.yaml", target.TargetOptions("sites.h.resources.server", 5, 8))
+        target.prepare(tmp_path / "q.yaml", target.TargetOptions(lever="sites.h.resources.server", low=5, high=8))
 
 
 def test_looks_and_the_confidence_of_each() -> None:
@@ -137,6 +137,6 @@ def test_the_lever_of_a_variant_is_searched(tmp_path: Path) -> None:
     (tmp_path / "q.yaml").write_text(text, encoding="utf-8")
     expected, below, at = erlang_answer(20, 30, 10, 0.8)
     assert below < 0.78 and at > 0.82
-    found = target.search(tmp_path / "q.yaml", target.TargetOptions("sites.h.resources.server", 9, 16, variant="busy",
+    found = target.search(tmp_path / "q.yaml", target.TargetOptions(lever="sites.h.resources.server", low=9, high=16, variant="busy",
                                                                     out=tmp_path / "out", workers=1))
     assert found.answer == expected

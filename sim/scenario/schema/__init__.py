@@ -58,6 +58,7 @@ from sim.scenario.schema.scenario import (
     Run,
     Scenario,
     Target,
+    UncertainInput,
     WaitTarget,
     json_schema,
 )
@@ -174,6 +175,7 @@ __all__ = [
     "Run",
     "STEP_VERBS",
     "Scenario",
+    "UncertainInput",
     "Series",
     "ShareCalendar",
     "ShareCalendarRule",

@@ -75,6 +75,27 @@ Target = Annotated[
 ]
 
 
+class UncertainInput(Strict):
+    """An input known only as a range, with where the range comes from."""
+
+    low: Union[float, str]
+    """Lowest plausible value, written as at its path (a number, a duration `9d`, a rate `180/d`)."""
+    high: Union[float, str]
+    """Highest plausible value."""
+    mode: Union[float, str, None] = None
+    """Most likely value: the range is then triangular (default: uniform between low and high)."""
+    source: Annotated[str, Field(min_length=1)] | None = None
+    """Where the range comes from (a source ID of the calibration notes, a publication)."""
+    assumption: Annotated[str, Field(min_length=1)] | None = None
+    """Why the range is assumed, when no source gives it."""
+
+    @model_validator(mode="after")
+    def _sourced(self) -> UncertainInput:
+        if (self.source is None) == (self.assumption is None):
+            raise ValueError("an uncertain input needs exactly one of `source` (where the range comes from) or `assumption` (why it is assumed)")
+        return self
+
+
 class Scenario(Strict):
     """A territory, its patients and its cooperation, with the variants to compare."""
 
@@ -106,6 +127,8 @@ class Scenario(Strict):
     """Dotted paths to lists of values; their cartesian product runs as generated variants."""
     targets: tuple[Target, ...] = ()
     """Waits and occupancies reported as the share meeting them."""
+    uncertain: dict[str, UncertainInput] = Field(default_factory=dict)
+    """Inputs known only as a range, by dotted path: what `coopsim sensitivity` varies."""
 
 
 UseStep.model_rebuild()

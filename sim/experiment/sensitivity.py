@@ -1,0 +1,262 @@
+"""`coopsim sensitivity`: how far the key results depend on the inputs a scenario knows only as a
+range (its `uncertain:` block).
+
+One at a time: each input at its low and at its high value, all others as in the baseline, every
+variant with the same random patients (common random numbers), so that the tornado's bars are the
+paired differences against the baseline, not noise. Sobol indices (SALib, Saltelli's design):
+first-order and total indices of each input for each key mean, from N × (k + 2) points of the
+ranges, each run with the same replications, at a budget said before it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from sim.experiment import tables
+from sim.experiment.executors import executor_for, run_tasks
+from sim.experiment.run import Execution, Plan, RunOptions, build_files
+from sim.results import writer
+from sim.scenario import schema, units
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.limits import MAX_VARIANTS
+from sim.scenario.loader import LoadedScenario, load_file, load_text
+
+BASE = "base"
+"""The baseline of a sensitivity run: every input as the scenario writes it."""
+SOBOL_BATCH = MAX_VARIANTS - 1
+"""Points of Saltelli's design loaded as the variants of one scenario (beside its baseline)."""
+MAX_SOBOL_METRICS = 8
+"""Key means whose Sobol indices are computed (the first of the key metrics)."""
+
+
+@dataclass(frozen=True)
+class Input:
+    """One uncertain input: its path, range, the unit its values are written in, and its origin."""
+
+    path: str
+    spec: schema.UncertainInput
+    kind: str
+    """`number`, `integer`, `duration` (minutes) or `rate` (per minute)."""
+    index: int = 0
+    """Its place in the `uncertain:` block, from 1."""
+
+    @property
+    def short(self) -> str:
+        """A variant name for it: its place and the last word of its path (`2_mean`)."""
+        word = next((part for part in reversed(self.path.split(".")) if not part.isdigit()), "input")
+        return f"{self.index}_{re.sub(r'[^A-Za-z0-9_-]', '_', word)}"[:50]
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """Low and high as numbers in the base unit."""
+        return number(self.spec.low), number(self.spec.high)
+
+    def written(self, x: float) -> Any:
+        """A value of the range as the scenario language writes it at this path."""
+        if self.kind == "integer":
+            return int(round(x))
+        if self.kind == "duration":
+            return f"{x:.6g}min"
+        if self.kind == "rate":
+            return f"{x * 1440:.6g}/d"
+        return float(f"{x:.6g}")
+
+
+def number(value: float | str) -> float:
+    """A value of a range as a number in the base unit (minutes, per minute)."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    for parse in (units.parse_duration, units.parse_rate):
+        try:
+            return float(parse(value))
+        except ValueError:
+            continue
+    raise ValueError(f"'{value}' is not a number, a duration or a rate")
+
+
+def kind_of(spec: schema.UncertainInput, current: Any) -> str:
+    """How the values of a range are written: whole numbers (where the scenario has one: a
+    capacity), numbers, durations or rates."""
+    if isinstance(spec.low, (int, float)):
+        return "integer" if isinstance(current, int) and not isinstance(current, bool) else "number"
+    try:
+        units.parse_duration(spec.low)
+        return "duration"
+    except ValueError:
+        return "rate"
+
+
+def current(data: Any, path: str) -> Any:
+    """The value at a dotted path of a scenario's data (None where there is none)."""
+    node = data
+    for part in path.split("."):
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def inputs(scenario: schema.Scenario, data: dict[str, Any]) -> list[Input]:
+    """The scenario's uncertain inputs, in file order."""
+    return [Input(path, spec, kind_of(spec, current(data, path)), k) for k, (path, spec) in enumerate(scenario.uncertain.items(), 1)]
+
+
+@dataclass
+class Sensitivity:
+    """What a sensitivity run found: the one-at-a-time folder, and the Sobol indices when asked."""
+
+    folder: Path
+    inputs: list[Input]
+    sobol: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    """By key metric (`metric scope stat`), by input path: S1, S1_conf, ST, ST_conf."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SensitivityOptions(Execution):
+    """What the command line sets for a sensitivity run."""
+
+    variant: str | None = None
+    replications: int | None = None
+    sobol: int = 0
+    """N of Saltelli's design (0: no Sobol indices)."""
+    sobol_replications: int = 1
+
+
+def _problem(path: Path, key: str, message: str) -> ScenarioError:
+    return ScenarioError([Problem(str(path), 0, 0, key, message)])
+
+
+def _loaded(path: Path, data: dict[str, Any], overlays: dict[str, dict[str, Any]], sha256: str) -> LoadedScenario:
+    """The scenario with one variant per overlay (the first the baseline): same random patients."""
+    document = {k: v for k, v in data.items() if k not in ("variants", "baseline", "sweep", "uncertain")}
+    document["variants"] = overlays
+    document["baseline"] = next(iter(overlays))
+    return load_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), str(path), base_dir=path.parent, sha256=sha256)
+
+
+def prepare(path: Path, options: SensitivityOptions) -> tuple[LoadedScenario, list[Input], dict[str, Any]]:
+    """The scenario, its uncertain inputs and the data of the variant they apply to."""
+    path = Path(path)
+    base = load_file(path)
+    if not base.base.uncertain:
+        raise _problem(path, "uncertain", "the scenario has no `uncertain:` block: add the inputs known only as a range, e.g. "
+                                          "uncertain: {arrivals.0.rate: {low: 180/d, high: 230/d, source: E8}}")
+    variant = options.variant or base.baseline
+    if variant not in base.names:
+        raise _problem(path, "--variant", f"unknown variant '{variant}' (variants: {', '.join(base.names)})")
+    data = base.variant(variant).data
+    return base, inputs(base.base, data), data
+
+
+def one_at_a_time(path: Path, options: SensitivityOptions, on_start: Callable[[int], None] | None = None,
+                  on_done: Callable[[Any], None] | None = None) -> Sensitivity:
+    """Run the baseline and each input at its low and high value; write the results folder."""
+    path = Path(path)
+    base, found, data = prepare(path, options)
+    overlays: dict[str, dict[str, Any]] = {BASE: {}}
+    for item in found:
+        low, high = item.bounds
+        overlays[f"{item.short}_low"] = {item.path: item.written(low)}
+        overlays[f"{item.short}_high"] = {item.path: item.written(high)}
+    loaded = _loaded(path, data, overlays, base.sha256)
+    replications = options.replications or base.base.run.replications
+    seed = options.seed if options.seed is not None else base.base.run.seed
+    out = options.out if options.out is not None else Path("results") / f"{path.stem}_sensitivity"
+    writer.check_output(out, options.force)
+    if on_start is not None:
+        on_start(len(loaded.names) * replications)
+    started = time.perf_counter()
+    executor = executor_for(options.workers, options.scheduler)
+    try:
+        results = run_tasks(loaded, loaded.names, range(replications), seed, executor, on_done)
+        sobol = _sobol(path, base, found, data, options, seed, executor) if options.sobol else {}
+    finally:
+        executor.close()
+    plan_ = Plan(loaded, loaded.names, replications, seed, out)
+    run_options = RunOptions(replications=replications, seed=seed, out=out, workers=options.workers, force=options.force,
+                             scheduler=options.scheduler, command=options.command)
+    files = build_files(plan_, results, run_options, time.perf_counter() - started)
+    manifest = json.loads(files["manifest.json"])
+    manifest["sensitivity"] = {
+        "method": "one at a time", "baseline": BASE,
+        "inputs": [{"path": i.path, "low": i.spec.low, "high": i.spec.high, "low_variant": f"{i.short}_low",
+                    "high_variant": f"{i.short}_high", **({"source": i.spec.source} if i.spec.source else {"assumption": i.spec.assumption})}
+                   for i in found],
+        **({"sobol": {"n": options.sobol, "replications": options.sobol_replications, "points": options.sobol * (len(found) + 2),
+                      "indices": sobol}} if options.sobol else {}),
+    }
+    files["manifest.json"] = json.dumps(manifest, indent=2, allow_nan=False) + "\n"
+    folder = writer.write_folder(out, files, force=options.force)
+    return Sensitivity(folder, found, sobol)
+
+
+def _means(values: dict[tuple[str, str, str, str], list[float]]) -> dict[tuple[str, str, str], float]:
+    """Each statistic's mean over the replications of a point (those it has a value in)."""
+    found = {}
+    for key, xs in values.items():
+        x = np.asarray(xs, dtype=float)
+        if np.isfinite(x).any():
+            found[key[:3]] = float(x[np.isfinite(x)].mean())
+    return found
+
+
+def sobol_points(found: list[Input], n: int) -> np.ndarray:
+    """Saltelli's design over the inputs' ranges (uniform, or triangular with a mode): N × (k + 2) rows."""
+    from SALib.sample import sobol as design
+
+    problem = _salib_problem(found)
+    return design.sample(problem, n, calc_second_order=False, seed=0)
+
+
+def _salib_problem(found: list[Input]) -> dict[str, Any]:
+    bounds, dists = [], []
+    for item in found:
+        low, high = item.bounds
+        if item.spec.mode is None:
+            bounds.append([low, high])
+            dists.append("unif")
+        else:  # SALib's triangular: [low, high, mode as a fraction of the width]
+            bounds.append([low, high, (number(item.spec.mode) - low) / (high - low)])
+            dists.append("triang")
+    return {"num_vars": len(found), "names": [i.path for i in found], "bounds": bounds, "dists": dists}
+
+
+def _sobol(path: Path, base: LoadedScenario, found: list[Input], data: dict[str, Any], options: SensitivityOptions, seed: int,
+           executor: Any) -> dict[str, dict[str, dict[str, float]]]:
+    """First-order and total Sobol indices of the first key means, from Saltelli's design."""
+    from SALib.analyze import sobol as analyse
+
+    points = sobol_points(found, options.sobol)
+    means: dict[str, dict[tuple[str, str, str], float]] = {}
+    for start in range(0, len(points), SOBOL_BATCH):  # loaded in batches: a scenario holds at most MAX_VARIANTS variants
+        overlays: dict[str, dict[str, Any]] = {BASE: {}}
+        for k in range(start, min(start + SOBOL_BATCH, len(points))):
+            overlays[f"point{k}"] = {item.path: item.written(x) for item, x in zip(found, points[k])}
+        loaded = _loaded(path, data, overlays, base.sha256)
+        grouped = tables.by_variant(run_tasks(loaded, loaded.names, range(options.sobol_replications), seed, executor))
+        means.update({name: _means(tables.values(grouped[name])) for name in loaded.names})
+    keys = [k for k in means[BASE] if k[0] in ("wait", "blocked_time", "access_delay", "time_to_handover") and k[2] == "mean"]
+    keys = (keys + [k for k in means[BASE] if k[0] == "occupancy" and k[2] == "mean"])[:MAX_SOBOL_METRICS]
+    problem = _salib_problem(found)
+    indices: dict[str, dict[str, dict[str, float]]] = {}
+    for key in keys:
+        y = np.array([means[f"point{k}"].get(key, math.nan) for k in range(len(points))])
+        if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
+            continue
+        si = analyse.analyze(problem, y, calc_second_order=False, seed=0)
+        indices[" ".join(key)] = {item.path: {"S1": float(si["S1"][j]), "S1_conf": float(si["S1_conf"][j]), "ST": float(si["ST"][j]),
+                                              "ST_conf": float(si["ST_conf"][j])} for j, item in enumerate(found)}
+    return indices
