@@ -135,6 +135,9 @@ def _progress(total: int, quiet: bool) -> Any:
 def _run(args: argparse.Namespace) -> int:
     import time
 
+    if args.uncertainty:
+        return _uncertainty(args)
+
     from sim.experiment import run as runner
     from sim.report import terminal as compare
     from sim.scenario import bundled
@@ -233,6 +236,32 @@ def _target(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     print(f"{args.lever} = {found.answer} is the smallest value in {options.low}..{options.high} that meets every target with 95% "
           f"confidence (intervals at {found.confidence:.4f} for repeated looks); runs in {found.folder}")
+    return EXIT_OK
+
+
+def _uncertainty(args: argparse.Namespace) -> int:
+    from sim.experiment import sensitivity, uncertainty
+    from sim.report import terminal as compare
+    from sim.scenario import bundled
+
+    if args.variants or args.max_replications or args.events:
+        print("coopsim: --uncertainty runs the baseline's inputs drawn N times: it takes no --variants, --max-replications or --events",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    options = sensitivity.SensitivityOptions(replications=args.replications, seed=args.seed, out=Path(args.out) if args.out else None,
+                                             workers=args.workers or _cores(), force=args.force, scheduler=args.scheduler,
+                                             command=["coopsim", *sys.argv[1:]])
+
+    def started(tasks: int) -> None:
+        if not args.quiet:
+            print(f"uncertainty: {tasks} runs (the baseline and {args.uncertainty} draws of the uncertain inputs)", file=sys.stderr)
+
+    folder = uncertainty.run(bundled.resolve(args.scenario), args.uncertainty, options, on_start=started)
+    if not args.quiet:
+        compare.print_spreads(folder)
+    print(f"{args.uncertainty} draws of the uncertain inputs: {folder}")
+    if args.report:
+        _write_report(folder)
     return EXIT_OK
 
 
@@ -337,6 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="target relative half-width of key metrics' 95%% intervals, for the advice (default 0.05)")
     run.add_argument("--max-replications", type=replications,
                      help="add replications until --precision is reached for every key metric, up to this many")
+    run.add_argument("--uncertainty", type=_bounded(2, 199, "--uncertainty N"), metavar="N",
+                     help="draw N sets of the scenario's uncertain inputs (Latin hypercube) and run each with the replications; "
+                          "the report shows each key result's S-curve")
     run.set_defaults(handler=_run)
 
     target = commands.add_parser("target", help="find the smallest value of an integer lever that meets every target with 95%% "

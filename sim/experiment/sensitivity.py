@@ -139,7 +139,7 @@ def _problem(path: Path, key: str, message: str) -> ScenarioError:
     return ScenarioError([Problem(str(path), 0, 0, key, message)])
 
 
-def _loaded(path: Path, data: dict[str, Any], overlays: dict[str, dict[str, Any]], sha256: str) -> LoadedScenario:
+def with_variants(path: Path, data: dict[str, Any], overlays: dict[str, dict[str, Any]], sha256: str) -> LoadedScenario:
     """The scenario with one variant per overlay (the first the baseline): same random patients."""
     document = {k: v for k, v in data.items() if k not in ("variants", "baseline", "sweep", "uncertain")}
     document["variants"] = overlays
@@ -161,6 +161,56 @@ def prepare(path: Path, options: SensitivityOptions) -> tuple[LoadedScenario, li
     return base, inputs(base.base, data), data
 
 
+@dataclass(frozen=True)
+class Study:
+    """Variants of one scenario run together for a study of its inputs, and where they are written."""
+
+    loaded: LoadedScenario
+    replications: int
+    seed: int
+    out: Path
+
+
+def study(path: Path, base: LoadedScenario, loaded: LoadedScenario, options: Execution, replications: int | None,
+          suffix: str) -> Study:
+    """The study of `loaded`'s variants: replications, seed and output folder (checked now)."""
+    seed = options.seed if options.seed is not None else base.base.run.seed
+    out = options.out if options.out is not None else Path("results") / f"{Path(path).stem}_{suffix}"
+    writer.check_output(out, options.force)
+    return Study(loaded, replications or base.base.run.replications, seed, out)
+
+
+def execute(plan: Study, options: Execution, section: str, describe: Callable[[Any], dict[str, Any]],
+            also: Callable[[Any], Any] | None = None, on_start: Callable[[int], None] | None = None,
+            on_done: Callable[[Any], None] | None = None) -> tuple[Path, Any]:
+    """Run every variant of a study (and `also(executor)` on the same workers); write the results
+    folder with `describe(also's result)` as the manifest's `section`; the folder and also's result."""
+    loaded = plan.loaded
+    if on_start is not None:
+        on_start(len(loaded.names) * plan.replications)
+    started = time.perf_counter()
+    executor = executor_for(options.workers, options.scheduler)
+    try:
+        results = run_tasks(loaded, loaded.names, range(plan.replications), plan.seed, executor, on_done)
+        extra = also(executor) if also is not None else None
+    finally:
+        executor.close()
+    run_options = RunOptions(replications=plan.replications, seed=plan.seed, out=plan.out, workers=options.workers, force=options.force,
+                             scheduler=options.scheduler, command=options.command)
+    files = build_files(Plan(loaded, loaded.names, plan.replications, plan.seed, plan.out), results, run_options,
+                        time.perf_counter() - started)
+    manifest = json.loads(files["manifest.json"])
+    manifest[section] = describe(extra)
+    files["manifest.json"] = json.dumps(manifest, indent=2, allow_nan=False) + "\n"
+    return writer.write_folder(plan.out, files, force=options.force), extra
+
+
+def described(item: Input) -> dict[str, Any]:
+    """An uncertain input as the manifest keeps it: its path, range and origin."""
+    return {"path": item.path, "low": item.spec.low, "high": item.spec.high, **({"mode": item.spec.mode} if item.spec.mode is not None else {}),
+            **({"source": item.spec.source} if item.spec.source else {"assumption": item.spec.assumption})}
+
+
 def one_at_a_time(path: Path, options: SensitivityOptions, on_start: Callable[[int], None] | None = None,
                   on_done: Callable[[Any], None] | None = None) -> Sensitivity:
     """Run the baseline and each input at its low and high value; write the results folder."""
@@ -171,36 +221,19 @@ def one_at_a_time(path: Path, options: SensitivityOptions, on_start: Callable[[i
         low, high = item.bounds
         overlays[f"{item.short}_low"] = {item.path: item.written(low)}
         overlays[f"{item.short}_high"] = {item.path: item.written(high)}
-    loaded = _loaded(path, data, overlays, base.sha256)
-    replications = options.replications or base.base.run.replications
-    seed = options.seed if options.seed is not None else base.base.run.seed
-    out = options.out if options.out is not None else Path("results") / f"{path.stem}_sensitivity"
-    writer.check_output(out, options.force)
-    if on_start is not None:
-        on_start(len(loaded.names) * replications)
-    started = time.perf_counter()
-    executor = executor_for(options.workers, options.scheduler)
-    try:
-        results = run_tasks(loaded, loaded.names, range(replications), seed, executor, on_done)
-        sobol = _sobol(path, base, found, data, options, seed, executor) if options.sobol else {}
-    finally:
-        executor.close()
-    plan_ = Plan(loaded, loaded.names, replications, seed, out)
-    run_options = RunOptions(replications=replications, seed=seed, out=out, workers=options.workers, force=options.force,
-                             scheduler=options.scheduler, command=options.command)
-    files = build_files(plan_, results, run_options, time.perf_counter() - started)
-    manifest = json.loads(files["manifest.json"])
-    manifest["sensitivity"] = {
-        "method": "one at a time", "baseline": BASE,
-        "inputs": [{"path": i.path, "low": i.spec.low, "high": i.spec.high, "low_variant": f"{i.short}_low",
-                    "high_variant": f"{i.short}_high", **({"source": i.spec.source} if i.spec.source else {"assumption": i.spec.assumption})}
-                   for i in found],
-        **({"sobol": {"n": options.sobol, "replications": options.sobol_replications, "points": options.sobol * (len(found) + 2),
-                      "indices": sobol}} if options.sobol else {}),
-    }
-    files["manifest.json"] = json.dumps(manifest, indent=2, allow_nan=False) + "\n"
-    folder = writer.write_folder(out, files, force=options.force)
-    return Sensitivity(folder, found, sobol)
+    plan = study(path, base, with_variants(path, data, overlays, base.sha256), options, options.replications, "sensitivity")
+
+    def sobol(executor: Any) -> dict[str, dict[str, dict[str, float]]]:
+        return _sobol(path, base, found, data, options, plan.seed, executor) if options.sobol else {}
+
+    def describe(indices: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
+        return {"method": "one at a time", "baseline": BASE,
+                "inputs": [{**described(i), "low_variant": f"{i.short}_low", "high_variant": f"{i.short}_high"} for i in found],
+                **({"sobol": {"n": options.sobol, "replications": options.sobol_replications, "points": options.sobol * (len(found) + 2),
+                              "indices": indices}} if options.sobol else {})}
+
+    folder, indices = execute(plan, options, "sensitivity", describe, sobol, on_start, on_done)
+    return Sensitivity(folder, found, indices)
 
 
 def _means(values: dict[tuple[str, str, str, str], list[float]]) -> dict[tuple[str, str, str], float]:
@@ -245,7 +278,7 @@ def _sobol(path: Path, base: LoadedScenario, found: list[Input], data: dict[str,
         overlays: dict[str, dict[str, Any]] = {BASE: {}}
         for k in range(start, min(start + SOBOL_BATCH, len(points))):
             overlays[f"point{k}"] = {item.path: item.written(x) for item, x in zip(found, points[k])}
-        loaded = _loaded(path, data, overlays, base.sha256)
+        loaded = with_variants(path, data, overlays, base.sha256)
         grouped = tables.by_variant(run_tasks(loaded, loaded.names, range(options.sobol_replications), seed, executor))
         means.update({name: _means(tables.values(grouped[name])) for name in loaded.names})
     keys = [k for k in means[BASE] if k[0] in ("wait", "blocked_time", "access_delay", "time_to_handover") and k[2] == "mean"]

@@ -87,6 +87,7 @@ SHARE, PATIENTS = scale_for("share", 0.0), scale_for("patients", 0.0)
 SECTIONS = (("brief", ("In brief", "En bref")), ("scenario", ("Scenario", "Scénario")), ("findings", ("Findings", "Résultats")),
             ("agreement", ("Who gains, who pays", "Qui gagne, qui paie")),
             ("sweep", ("Sweep", "Balayage")), ("sensitivity", ("Sensitivity", "Sensibilité")),
+            ("uncertainty", ("Uncertainty", "Incertitude")),
             ("differences", ("Differences", "Différences")), ("occupancy", ("Occupancy", "Occupation")),
             ("waits", ("Waiting times", "Temps d'attente")), ("flows", ("Flows between sites", "Flux entre sites")),
             ("rules", ("Rules in force", "Règles en vigueur")), ("methods", ("Methods", "Méthodes")))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from matplotlib import rc_context
 
-from sim.report import agreement, events, figures, flows, html, rules, summary, sweep, tornado
+from sim.report import agreement, events, figures, flows, html, rules, scurve, summary, sweep, tornado
 from sim.report.data import Results, load
 from sim.results import ledger
 from sim.results.names import names_of
@@ -45,9 +45,9 @@ def _figures(results: Results) -> tuple[dict[str, str], list[figures.Figure]]:
     parts: dict[str, str] = {}
     if ledger.cooperating(results.scenarios, results.baseline):
         parts["agreement"] = agreement.section(results)
-    parts["sensitivity"] = show(tornado.tornado(results))
-    if not parts["sensitivity"]:
-        del parts["sensitivity"]
+    for key, figure in (("sensitivity", tornado.tornado(results)), ("uncertainty", scurve.scurves(results))):
+        if figure is not None:
+            parts[key] = show(figure)
     swept = "".join(show(figure) for figure in sweep.sweep_charts(results))
     if swept:
         parts["sweep"] = swept
