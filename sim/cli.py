@@ -132,6 +132,33 @@ def _progress(total: int, quiet: bool) -> Any:
                     TextColumn("left"), TimeRemainingColumn(), transient=True)
 
 
+class _Bar:
+    """A progress bar that learns its total when a study says how many runs it makes."""
+
+    def __init__(self, quiet: bool, what: str, said: Any):
+        self.quiet, self.what, self.said = quiet, what, said
+        self.progress: Any = None
+        self.task: Any = None
+
+    def start(self, total: int) -> None:
+        """The study is about to make `total` runs: say so, and show a bar on a terminal."""
+        self.said(total)
+        self.progress = _progress(total, self.quiet)
+        if self.progress is not None:
+            self.progress.start()
+            self.task = self.progress.add_task(self.what, total=total)
+
+    def done(self, _: Any) -> None:
+        """One run is done."""
+        if self.progress is not None:
+            self.progress.advance(self.task)
+
+    def stop(self) -> None:
+        """Remove the bar."""
+        if self.progress is not None:
+            self.progress.stop()
+
+
 def _run(args: argparse.Namespace) -> int:
     import time
 
@@ -256,7 +283,11 @@ def _uncertainty(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"uncertainty: {tasks} runs (the baseline and {args.uncertainty} draws of the uncertain inputs)", file=sys.stderr)
 
-    folder = uncertainty.run(bundled.resolve(args.scenario), args.uncertainty, options, on_start=started)
+    bar = _Bar(args.quiet, "uncertainty", started)
+    try:
+        folder = uncertainty.run(bundled.resolve(args.scenario), args.uncertainty, options, on_start=bar.start, on_done=bar.done)
+    finally:
+        bar.stop()
     if not args.quiet:
         compare.print_spreads(folder)
     print(f"{args.uncertainty} draws of the uncertain inputs: {folder}")
@@ -281,7 +312,11 @@ def _sensitivity(args: argparse.Namespace) -> int:
                      if args.sobol else "")
             print(f"one at a time: {tasks} runs (the baseline and each input at its low and high end){sobol}", file=sys.stderr)
 
-    found = sensitivity.one_at_a_time(bundled.resolve(args.scenario), options, on_start=started)
+    bar = _Bar(args.quiet, "sensitivity", started)
+    try:
+        found = sensitivity.one_at_a_time(bundled.resolve(args.scenario), options, on_start=bar.start, on_done=bar.done)
+    finally:
+        bar.stop()
     if not args.quiet:
         compare.print_table(found.folder)
         for metric, by_input in found.sobol.items():

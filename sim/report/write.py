@@ -22,6 +22,7 @@ from sim.results import ledger
 from sim.results.names import names_of
 from sim.results.reader import NotAResultsFolder
 from sim.results.sheets import SHEET_FILES, results_workbook
+from sim.results.targets import verdicts
 
 FIGURES = "figures"
 """The folder of the report's figures, inside the results folder."""
@@ -135,6 +136,7 @@ def write_report(results_dir: Path, lang: str = "en") -> Path:
     files[named["markdown"]] = summary.summary_md(results).encode("utf-8")
     tables = {name: (results.folder / name).read_text(encoding="utf-8") for name in SHEET_FILES}
     english = names_of(list(results.scenarios.values()))  # one workbook whatever the report's language
-    files["results.xlsx"] = results_workbook(tables, results.baseline, results.variants, english)
+    judged = verdicts(results.summary_rows, results.variants, results.scenario)
+    files["results.xlsx"] = results_workbook(tables, results.baseline, results.variants, english, judged)
     _publish(results.folder, files, named["figures"])
     return results.folder / named["report"]

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 
 from sim.results.keys import key_lines
 from sim.results.names import Names
+from sim.results.targets import Verdict, describe
 from sim.results.xlsx import Cell, Sheet, number_or_text, workbook
 
 TABLES = (("summary", "summary.csv"), ("comparison", "comparison.csv"), ("replications", "replications.csv"),
@@ -43,8 +45,20 @@ def key_sheet(summary_text: str, comparison_text: str, baseline: str, variants: 
     return "key results", header, rows
 
 
-def results_workbook(texts: dict[str, str], baseline: str, variants: list[str], names: Names | None = None) -> bytes:
-    """results.xlsx of a folder's CSV texts (by file name), its key metrics named with `names`."""
+def targets_sheet(judged: list[Verdict], names: Names) -> Sheet:
+    """Each target judged per variant: the share (or mean occupancy), its 95% interval, the level and whether it is met."""
+    header = ["target", "variant", "value", "95% low", "95% high", "level", "met"]
+    rows: list[list[Cell]] = [[describe(v.criterion, names), v.variant, *(x if math.isfinite(x) else None for x in (v.mean, v.low, v.high)),
+                               v.criterion.level, None if v.met is None else ("yes" if v.met else "no")] for v in judged]
+    return "targets", header, rows
+
+
+def results_workbook(texts: dict[str, str], baseline: str, variants: list[str], names: Names | None = None,
+                     judged: list[Verdict] | None = None) -> bytes:
+    """results.xlsx of a folder's CSV texts (by file name), its key metrics named with `names`, and
+    its targets judged (a sheet when there are any)."""
     sheets = [key_sheet(texts["summary.csv"], texts["comparison.csv"], baseline, variants, names)]
+    if judged:
+        sheets.append(targets_sheet(judged, names or Names()))
     sheets += [(name, *_rows(texts[file])) for name, file in TABLES]
     return workbook(sheets)

@@ -16,6 +16,7 @@ from sim.report.data import load
 from sim.results import xlsx
 from sim.results.keys import key_lines
 from sim.results.sheets import SHEET_FILES, TABLES, results_workbook
+from sim.results.targets import verdicts
 
 pytestmark = pytest.mark.unit
 
@@ -27,7 +28,7 @@ def sheet_rows(path: Path, name: str) -> list[tuple]:
 
 def test_every_table_is_a_sheet_with_the_csvs_cells(report_folder: Path) -> None:
     book = openpyxl.load_workbook(report_folder / "results.xlsx", read_only=True)
-    assert book.sheetnames == ["key results", *(name for name, _ in TABLES)]
+    assert book.sheetnames == ["key results", "targets", *(name for name, _ in TABLES)]
     for name, file in TABLES:
         with (report_folder / file).open(encoding="utf-8") as handle:
             expected = list(csv.reader(handle))
@@ -66,9 +67,11 @@ def test_the_key_results_are_the_comparison_tables(report_folder: Path) -> None:
 def test_the_same_tables_give_the_same_bytes(report_folder: Path) -> None:
     texts = {name: (report_folder / name).read_text(encoding="utf-8") for name in SHEET_FILES}
     first = (report_folder / "results.xlsx").read_bytes()
-    again = results_workbook(texts, *_names(texts), load(report_folder).names)
+    results = load(report_folder)
+    judged = verdicts(results.summary_rows, results.variants, results.scenario)
+    again = results_workbook(texts, *_names(texts), results.names, judged)
     assert again == first
-    assert results_workbook(texts, *_names(texts)) != first  # the names are the scenario's, not identifiers
+    assert results_workbook(texts, *_names(texts), None, judged) != first  # the names are the scenario's, not identifiers
     assert {info.date_time for info in zipfile.ZipFile(io.BytesIO(first)).infolist()} == {xlsx.FIXED_DATE}
 
 
@@ -88,3 +91,14 @@ def test_a_long_table_continues_on_further_sheets_and_text_is_escaped(tmp_path: 
     assert book.sheetnames == ["table", "table (2)", "table (3)"]
     found = [row for name in book.sheetnames for row in list(book[name].iter_rows(values_only=True))[1:]]
     assert found == [(f"<a&b>{k}", float(k), None) for k in range(12)]
+
+
+def test_the_targets_sheet_is_each_verdict(report_folder: Path) -> None:
+    results = load(report_folder)
+    judged = verdicts(results.summary_rows, results.variants, results.scenario)
+    rows = sheet_rows(report_folder / "results.xlsx", "targets")
+    assert rows[0] == ("target", "variant", "value", "95% low", "95% high", "level", "met")
+    assert len(rows) - 1 == len(judged)
+    for verdict, row in zip(judged, rows[1:]):
+        assert row[1] == verdict.variant and row[2] == pytest.approx(verdict.mean)
+        assert row[6] == (None if verdict.met is None else "yes" if verdict.met else "no")
