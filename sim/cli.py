@@ -268,7 +268,7 @@ def _target(args: argparse.Namespace) -> int:
 
 def _uncertainty(args: argparse.Namespace) -> int:
     from sim.experiment import sensitivity, uncertainty
-    from sim.report import terminal as compare
+    from sim.report.scurve import print_spreads
     from sim.scenario import bundled
 
     if args.variants or args.max_replications or args.events:
@@ -289,7 +289,7 @@ def _uncertainty(args: argparse.Namespace) -> int:
     finally:
         bar.stop()
     if not args.quiet:
-        compare.print_spreads(folder)
+        print_spreads(folder)
     print(f"{args.uncertainty} draws of the uncertain inputs: {folder}")
     if args.report:
         _write_report(folder)

@@ -4,13 +4,19 @@ of the spread the uncertain inputs make against run-to-run noise (sim.experiment
 
 from __future__ import annotations
 
+import math
 import textwrap
+from pathlib import Path
 
 import numpy as np
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from sim.experiment.uncertainty import Spread, spread
-from sim.report.data import Results
+from sim.report.data import Results, load, value
 from sim.report.figures import Figure, new_figure, render
+from sim.report.terminal import LABEL_WIDTH, width
 from sim.results.numbers import plain, scale_for
 from sim.results.words import pick, unit_word
 
@@ -83,3 +89,25 @@ def scurves(results: Results) -> Figure | None:
     caption = pick(PHRASES["caption"], lang, draws=results.manifest["uncertainty"]["draws"], replications=results.manifest["replications"],
                    baseline=results.baseline)
     return Figure("scurves", pick(PHRASES["title"], lang), caption, render(figure, lang))
+
+
+def print_spreads(folder: Path, console: Console | None = None) -> None:
+    """Print each key mean across the draws of an uncertainty run: the baseline, the 5th, 50th and
+    95th percentiles of the draws, and the inputs' share of a replication's variance."""
+    results = load(folder)
+    found = spreads(results)
+    if not found:
+        return
+    base = {(r["metric"], r["scope"], r["stat"]): value(r["mean"]) for r in results.summary_rows if r["variant"] == results.baseline}
+    labels = {line.key: line for line in results.lines}
+    table = Table(title=f"across {results.manifest['uncertainty']['draws']} draws of the uncertain inputs (Latin hypercube), "
+                        f"{results.manifest['replications']} replications each", title_justify="left")
+    for column in ("key mean", results.baseline, "draws p5", "p50", "p95", "inputs' share of the variance"):
+        table.add_column(escape(column), justify="left" if column == "key mean" else "right", max_width=LABEL_WIDTH)
+    for key, part in found.items():
+        scale = scale_for(labels[key].unit, base.get(key, math.nan))
+        p5, p50, p95 = (plain(scale.value(float(x))) for x in np.percentile(part.means, [5, 50, 95]))
+        table.add_row(escape(f"{labels[key].label} ({scale.shown})"), plain(scale.value(base.get(key, math.nan))), p5, p50, p95,
+                      f"{part.parameter_share:.0%}" if math.isfinite(part.parameter_share) else "–")
+    console = console or Console(width=width())
+    console.print(table)

@@ -11,7 +11,6 @@ import math
 import shutil
 from pathlib import Path
 
-import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -25,7 +24,7 @@ from sim.results.precision import precision_summary
 from sim.results.reader import read_manifest, read_rows, read_scenarios
 from sim.results.targets import describe, verdicts
 
-__all__ = ["build_tables", "print_headlines", "print_spreads", "print_targets", "load_results", "print_advice", "print_flows", "print_table"]
+__all__ = ["build_tables", "print_headlines", "print_targets", "load_results", "print_advice", "print_flows", "print_table"]
 
 LOWER_IS_BETTER = {"wait", "blocked_time", "access_delay", "time_in_system", "occupancy", "utilisation", "queue", "transfers", "patients",
                    "nights_blocked", "blocked"}
@@ -135,31 +134,6 @@ def print_targets(folder: Path, console: Console | None = None) -> None:
         table.add_column(escape(label), justify="right", overflow="fold")
     for v in variants:
         table.add_row(escape(v), *(by_variant.get(v, "–") for by_variant in cells.values()))
-    console = console or Console(width=width())
-    console.print(table)
-
-
-def print_spreads(folder: Path, console: Console | None = None) -> None:
-    """Print each key mean across the draws of an uncertainty run: the baseline, the 5th, 50th and
-    95th percentiles of the draws, and the inputs' share of a replication's variance."""
-    from sim.report.data import load
-    from sim.report.scurve import spreads
-
-    results = load(folder)
-    found = spreads(results)
-    if not found:
-        return
-    base = {(r["metric"], r["scope"], r["stat"]): _number(r["mean"]) for r in results.summary_rows if r["variant"] == results.baseline}
-    labels = {line.key: line for line in results.lines}
-    table = Table(title=f"across {results.manifest['uncertainty']['draws']} draws of the uncertain inputs (Latin hypercube), "
-                        f"{results.manifest['replications']} replications each", title_justify="left")
-    for column in ("key mean", results.baseline, "draws p5", "p50", "p95", "inputs' share of the variance"):
-        table.add_column(escape(column), justify="left" if column == "key mean" else "right", max_width=LABEL_WIDTH)
-    for key, part in found.items():
-        scale = scale_for(labels[key].unit, base.get(key, math.nan))
-        p5, p50, p95 = (plain(scale.value(float(x))) for x in np.percentile(part.means, [5, 50, 95]))
-        table.add_row(escape(f"{labels[key].label} ({scale.shown})"), plain(scale.value(base.get(key, math.nan))), p5, p50, p95,
-                      f"{part.parameter_share:.0%}" if math.isfinite(part.parameter_share) else "–")
     console = console or Console(width=width())
     console.print(table)
 
