@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import math
 import os
 import signal
 import sys
@@ -65,6 +66,17 @@ def _share(text: str) -> float:
     value = float(text)
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError("must be between 0 and 1, e.g. 0.05")
+    return value
+
+
+def _positive(text: str) -> float:
+    """An argparse type: a number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be above 0 (got {text})")
     return value
 
 
@@ -140,9 +152,9 @@ class _Bar:
         self.progress: Any = None
         self.task: Any = None
 
-    def start(self, total: int) -> None:
-        """The study is about to make `total` runs: say so, and show a bar on a terminal."""
-        self.said(total)
+    def start(self, total: int, seconds: float) -> None:
+        """The study is about to make `total` runs of about `seconds` each: say so, and show a bar on a terminal."""
+        self.said(total, seconds)
         self.progress = _progress(total, self.quiet)
         if self.progress is not None:
             self.progress.start()
@@ -223,19 +235,24 @@ def _execution(command: argparse.ArgumentParser, seed: Any) -> None:
                          help="run the tasks on a Dask cluster (needs the dask extra: pip install -e '.[dask]')")
 
 
-def _range(text: str) -> tuple[int, int]:
-    """An argparse type: `A..B`, two whole numbers."""
+def _range(text: str) -> tuple[float, float]:
+    """An argparse type: `A..B`, two numbers (whole ones unless --step is given)."""
     low, dots, high = text.partition("..")
-    if not dots or not low.strip().isdigit() or not high.strip().isdigit():
-        raise argparse.ArgumentTypeError(f"expected A..B with two whole numbers, e.g. 20..60 (got {text!r})")
-    return int(low), int(high)
+    try:
+        bounds = float(low), float(high)
+    except ValueError:
+        bounds = (math.nan, math.nan)
+    if not dots or not all(math.isfinite(b) for b in bounds):
+        raise argparse.ArgumentTypeError(f"expected A..B with two numbers, e.g. 20..60 or 0.3..0.7 (got {text!r})")
+    return bounds
 
 
 def _target(args: argparse.Namespace) -> int:
     from sim.experiment import target
     from sim.scenario import bundled
 
-    options = target.TargetOptions(lever=args.lever, low=args.range[0], high=args.range[1], variant=args.variant,
+    options = target.TargetOptions(lever=args.lever, low=args.range[0], high=args.range[1], step=args.step,
+                                   variant=args.variant,
                                    targets=tuple(t for t in (args.targets or "").split(",") if t),
                                    replications=args.replications,
                                    max_replications=args.max_replications, seed=args.seed, out=Path(args.out) if args.out else None,
@@ -251,17 +268,17 @@ def _target(args: argparse.Namespace) -> int:
         if not args.quiet:
             verdict = {True: "meets every target", False: "does not meet a target", None: "undecided at the most replications"}
             shown = "; ".join(f"{k[1]} {k[2]} {m:.3f} [{lo:.3f}, {hi:.3f}]" for k, (m, lo, hi) in candidate.intervals.items())
-            print(f"  {args.lever} = {candidate.value}: {verdict[candidate.verdict]} ({candidate.replications} replications: {shown})",
+            print(f"  {args.lever} = {candidate.value:g}: {verdict[candidate.verdict]} ({candidate.replications} replications: {shown})",
                   file=sys.stderr)
 
     found = target.search(bundled.resolve(args.scenario), options, on_start=started, on_step=step)
     for sentence in found.monotone:
         print(f"warning: the lever is not monotone here: {sentence}", file=sys.stderr)
     if found.answer is None:
-        print(f"coopsim: even {args.lever} = {options.high} does not meet every target with 95% confidence "
+        print(f"coopsim: even {args.lever} = {options.high:g} does not meet every target with 95% confidence "
               f"(runs in {found.folder})", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"{args.lever} = {found.answer} is the smallest value in {options.low}..{options.high} that meets every target with 95% "
+    print(f"{args.lever} = {found.answer:g} is the smallest value in {options.low:g}..{options.high:g} that meets every target with 95% "
           f"confidence (intervals at {found.confidence:.4f} for repeated looks); runs in {found.folder}")
     return EXIT_OK
 
@@ -279,9 +296,10 @@ def _uncertainty(args: argparse.Namespace) -> int:
                                              workers=args.workers or _cores(), force=args.force, scheduler=args.scheduler,
                                              command=["coopsim", *sys.argv[1:]])
 
-    def started(tasks: int) -> None:
+    def started(tasks: int, seconds: float) -> None:
         if not args.quiet:
-            print(f"uncertainty: {tasks} runs (the baseline and {args.uncertainty} draws of the uncertain inputs)", file=sys.stderr)
+            print(f"uncertainty: {tasks} runs (the baseline and {args.uncertainty} draws of the uncertain inputs) x {seconds:.2f} s "
+                  f"measured for one: at most ~{tasks * seconds / 60:.1f} min on one worker", file=sys.stderr)
 
     bar = _Bar(args.quiet, "uncertainty", started)
     try:
@@ -306,11 +324,12 @@ def _sensitivity(args: argparse.Namespace) -> int:
                                              out=Path(args.out) if args.out else None, workers=args.workers or _cores(),
                                              force=args.force, scheduler=args.scheduler, command=["coopsim", *sys.argv[1:]])
 
-    def started(tasks: int) -> None:
+    def started(tasks: int, seconds: float) -> None:
         if not args.quiet:
-            sobol = (f"; then Sobol: {args.sobol} x (inputs + 2) points x {args.sobol_replications} replication(s)"
-                     if args.sobol else "")
-            print(f"one at a time: {tasks} runs (the baseline and each input at its low and high end){sobol}", file=sys.stderr)
+            sobol = (f"; then Sobol: {args.sobol} x (inputs + 2) points x {args.sobol_replications} replication(s) of "
+                     f"{seconds:.2f} s each" if args.sobol else "")
+            print(f"one at a time: {tasks} runs (the baseline and each input at its low and high end), {seconds:.2f} s measured for "
+                  f"one: at most ~{tasks * seconds / 60:.1f} min on one worker{sobol}", file=sys.stderr)
 
     bar = _Bar(args.quiet, "sensitivity", started)
     try:
@@ -412,6 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--lever", required=True, metavar="PATH", help="dotted path of an integer of the scenario, e.g. "
                         "sites.chu.resources.icu_bed or sites.h.resources.doctor.schedule.0.capacity")
     target.add_argument("--range", required=True, type=_range, metavar="A..B", help="the values to search, e.g. 20..60")
+    target.add_argument("--step", type=_positive, help="search a lever that is not a whole number in steps of this size "
+                        "(a quota share: --range 0.3..0.7 --step 0.05)")
     target.add_argument("--variant", help="the variant whose lever is searched (default: the baseline)")
     target.add_argument("--targets", help="comma-separated steps or roles whose targets must be met (default: every target with a level)")
     target.add_argument("--replications", type=replications, help="replications of a candidate's first look (default: the scenario's)")

@@ -181,17 +181,19 @@ def study(path: Path, base: LoadedScenario, loaded: LoadedScenario, options: Exe
 
 
 def execute(plan: Study, options: Execution, section: str, describe: Callable[[Any], dict[str, Any]],
-            also: Callable[[Any], Any] | None = None, on_start: Callable[[int], None] | None = None,
+            also: Callable[[Any], Any] | None = None, on_start: Callable[[int, float], None] | None = None,
             on_done: Callable[[Any], None] | None = None) -> tuple[Path, Any]:
     """Run every variant of a study (and `also(executor)` on the same workers); write the results
     folder with `describe(also's result)` as the manifest's `section`; the folder and also's result."""
     loaded = plan.loaded
-    if on_start is not None:
-        on_start(len(loaded.names) * plan.replications)
     started = time.perf_counter()
     executor = executor_for(options.workers, options.scheduler)
-    try:
-        results = run_tasks(loaded, loaded.names, range(plan.replications), plan.seed, executor, on_done)
+    try:  # the baseline's first replication first: its time bounds the run's, announced before the rest
+        results = run_tasks(loaded, (BASE,), range(1), plan.seed, executor, on_done)
+        if on_start is not None:
+            on_start(len(loaded.names) * plan.replications, time.perf_counter() - started)
+        results.update(run_tasks(loaded, (BASE,), range(1, plan.replications), plan.seed, executor, on_done))
+        results.update(run_tasks(loaded, loaded.names[1:], range(plan.replications), plan.seed, executor, on_done))
         extra = also(executor) if also is not None else None
     finally:
         executor.close()
@@ -211,7 +213,7 @@ def described(item: Input) -> dict[str, Any]:
             **({"source": item.spec.source} if item.spec.source else {"assumption": item.spec.assumption})}
 
 
-def one_at_a_time(path: Path, options: SensitivityOptions, on_start: Callable[[int], None] | None = None,
+def one_at_a_time(path: Path, options: SensitivityOptions, on_start: Callable[[int, float], None] | None = None,
                   on_done: Callable[[Any], None] | None = None) -> Sensitivity:
     """Run the baseline and each input at its low and high value; write the results folder."""
     path = Path(path)

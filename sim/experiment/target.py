@@ -51,8 +51,10 @@ class TargetOptions(Execution):
     """What the command line sets for a target search."""
 
     lever: str
-    low: int
-    high: int
+    low: float
+    high: float
+    step: float | None = None
+    """The step between candidates of a lever that is not a whole number (a quota share in steps of 0.05)."""
     variant: str | None = None
     """The variant whose lever is searched (default: the baseline)."""
     targets: tuple[str, ...] = ()
@@ -65,7 +67,7 @@ class TargetOptions(Execution):
 class Candidate:
     """One value of the lever: its judgement on the replications run so far."""
 
-    value: int
+    value: float
     variant: str
     replications: int = 0
     verdict: bool | None = None
@@ -78,7 +80,7 @@ class Search:
     """What the search found: the answer (None when even the top does not meet the targets), every
     candidate judged in lever order, and what was said about monotonicity."""
 
-    answer: int | None
+    answer: float | None
     candidates: list[Candidate]
     criteria: list[Criterion]
     monotone: list[str]
@@ -90,8 +92,9 @@ def _fail(path: Path, message: str) -> ScenarioError:
     return ScenarioError([Problem(str(path), 0, 0, "--lever", message)])
 
 
-def lever_value(data: Any, lever: str) -> int:
-    """The integer the lever names in the scenario's data (ValueError saying why if it is not one)."""
+def lever_value(data: Any, lever: str, whole: bool = True) -> float:
+    """The number the lever names in the scenario's data, a whole one unless `whole` is False
+    (ValueError saying why if it is not one)."""
     node, walked = data, []
     for part in lever.split("."):
         if isinstance(node, dict):
@@ -106,12 +109,23 @@ def lever_value(data: Any, lever: str) -> int:
         walked.append(part)
     if isinstance(node, dict) and "capacity" in node:
         raise ValueError(f"{lever} is a resource with a schedule or options: name its capacity ({lever}.capacity)")
-    if isinstance(node, bool) or not isinstance(node, int):
-        raise ValueError(f"{lever} is {node!r}, not a whole number: a lever must be an integer (beds, scanners, doctors)")
+    if isinstance(node, bool) or not isinstance(node, int if whole else (int, float)):
+        if not whole:
+            raise ValueError(f"{lever} is {node!r}, not a number")
+        raise ValueError(f"{lever} is {node!r}, not a whole number: a lever must be an integer (beds, scanners, doctors), "
+                         "or a number searched in steps (--step)")
     return node
 
 
-def prepare(path: Path, options: TargetOptions) -> tuple[LoadedScenario, dict[int, str]]:
+def candidates(options: TargetOptions) -> list[float]:
+    """The values searched: every whole number from A to B, or A, A + step, ... up to B."""
+    if options.step is None:
+        return list(range(int(options.low), int(options.high) + 1))
+    count = math.floor((options.high - options.low) / options.step + 1e-9) + 1
+    return [round(options.low + k * options.step, 10) for k in range(count)]
+
+
+def prepare(path: Path, options: TargetOptions) -> tuple[LoadedScenario, dict[float, str]]:
     """The scenario (its baseline, or `options.variant`) swept over the lever's range, and each
     value's variant name; ScenarioError for a scenario that does not load, an unknown variant, a
     lever that is not an integer path, or a range it cannot take."""
@@ -124,22 +138,27 @@ def prepare(path: Path, options: TargetOptions) -> tuple[LoadedScenario, dict[in
     if not any(_chosen(t, options) and (isinstance(t, schema.OccupancyTarget) or t.share is not None) for t in base.base.targets):
         raise ScenarioError([Problem(str(path), 0, 0, "targets", "no target has a compliance level to meet: add `share:` to a "
                                      "wait target ({wait: NAME, within: 4h, share: 0.9}) or an occupancy target")])
+    shown = f"--range {options.low:g}..{options.high:g}"
     if not 0 <= options.low < options.high <= MAX_CAPACITY:
-        raise _fail(path, f"--range {options.low}..{options.high}: expected 0 <= A < B <= {MAX_CAPACITY:,}")
-    if options.high - options.low + 1 > MAX_VARIANTS:
-        raise _fail(path, f"--range {options.low}..{options.high} has {options.high - options.low + 1} values (at most {MAX_VARIANTS})")
+        raise _fail(path, f"{shown}: expected 0 <= A < B <= {MAX_CAPACITY:,}")
+    if options.step is None and not (float(options.low).is_integer() and float(options.high).is_integer()):
+        raise _fail(path, f"{shown}: whole numbers, or give --step for a lever that is not one")
+    if options.step is not None and not 0 < options.step <= options.high - options.low:
+        raise _fail(path, f"--step {options.step:g}: expected more than 0 and at most B - A")
+    if len(candidates(options)) > MAX_VARIANTS:
+        raise _fail(path, f"{shown} has {len(candidates(options))} values (at most {MAX_VARIANTS})")
     variant = options.variant or base.baseline
     if variant not in base.names:
         raise ScenarioError([Problem(str(path), 0, 0, "--variant", f"unknown variant '{variant}' (variants: {', '.join(base.names)})")])
     data = base.variant(variant).data
     try:
-        lever_value(data, options.lever)
+        lever_value(data, options.lever, whole=options.step is None)
     except ValueError as err:
         raise _fail(path, f"--lever {options.lever}: {err}") from None
     swept = {k: v for k, v in data.items() if k not in PASSES}
-    swept["sweep"] = {options.lever: list(range(options.low, options.high + 1))}
+    swept["sweep"] = {options.lever: candidates(options)}
     loaded = load_text(yaml.safe_dump(swept, sort_keys=False, allow_unicode=True), str(path), base_dir=path.parent, sha256=base.sha256)
-    return loaded, dict(zip(range(options.low, options.high + 1), loaded.names))
+    return loaded, dict(zip(candidates(options), loaded.names))
 
 
 def _target_names(scenario: schema.Scenario) -> list[str]:
@@ -184,7 +203,7 @@ def judge(candidate: Candidate, values: dict[tuple[str, str, str, str], list[flo
 class Searcher:
     """Runs and judges candidates, keeping every replication it ran."""
 
-    def __init__(self, loaded: LoadedScenario, names: dict[int, str], options: TargetOptions, executor: Any,
+    def __init__(self, loaded: LoadedScenario, names: dict[float, str], options: TargetOptions, executor: Any,
                  on_step: Callable[[Candidate], None] | None):
         self.loaded, self.names, self.executor, self.on_step, self.options = loaded, names, executor, on_step, options
         self.first = options.replications or loaded.base.run.replications
@@ -192,7 +211,7 @@ class Searcher:
         self.seed = options.seed if options.seed is not None else loaded.base.run.seed
         self.confidence = 1.0 - ALPHA / looks(self.first, self.most)
         self.results: dict[Task, Any] = {}
-        self.candidates: dict[int, Candidate] = {}
+        self.candidates: dict[float, Candidate] = {}
         self.found: list[Criterion] = []
         self.seconds_per_run: float | None = None
 
@@ -207,7 +226,7 @@ class Searcher:
             self.seconds_per_run = (time.perf_counter() - started) / (replications - candidate.replications)
         candidate.replications = replications
 
-    def evaluate(self, value: int) -> Candidate:
+    def evaluate(self, value: float) -> Candidate:
         """Judge a candidate, adding replications while it is undecided (up to the maximum)."""
         candidate = self.candidates.setdefault(value, Candidate(value, self.names[value]))
         n = max(candidate.replications, self.first)
@@ -229,7 +248,7 @@ class Searcher:
 
 def bounds(options: TargetOptions) -> int:
     """The most candidates a search over the range judges: the two ends and a bisection between them."""
-    return 2 + math.ceil(math.log2(max(options.high - options.low, 1)))
+    return 2 + math.ceil(math.log2(max(len(candidates(options)) - 1, 1)))
 
 
 def search(path: Path, options: TargetOptions, on_start: Callable[[int, int, float | None], None] | None = None,
@@ -252,22 +271,23 @@ def search(path: Path, options: TargetOptions, on_start: Callable[[int, int, flo
     return Search(answer, candidates, searcher.found, said, folder, searcher.confidence)
 
 
-def _bisect(searcher: Searcher, options: TargetOptions, on_start: Callable[[int, int, float | None], None] | None) -> int | None:
-    top = searcher.evaluate(options.high)
+def _bisect(searcher: Searcher, options: TargetOptions, on_start: Callable[[int, int, float | None], None] | None) -> float | None:
+    values = candidates(options)
+    top = searcher.evaluate(values[-1])
     if on_start is not None:
         on_start(bounds(options), searcher.most, searcher.seconds_per_run)
     if not top.verdict:
         return None
-    low, high = options.low, options.high
-    if searcher.evaluate(low).verdict:
-        return low
-    while high - low > 1:  # low is not shown to meet the targets, high meets them
+    low, high = 0, len(values) - 1
+    if searcher.evaluate(values[low]).verdict:
+        return values[low]
+    while high - low > 1:  # values[low] is not shown to meet the targets, values[high] meets them
         middle = (low + high) // 2
-        if searcher.evaluate(middle).verdict:
+        if searcher.evaluate(values[middle]).verdict:
             high = middle
         else:
             low = middle
-    return high
+    return values[high]
 
 
 def _even_up(searcher: Searcher) -> None:
@@ -296,23 +316,23 @@ def monotone(searcher: Searcher, candidates: list[Candidate]) -> list[str]:
     return found
 
 
-def _write(searcher: Searcher, candidates: list[Candidate], options: TargetOptions, out: Path, answer: int | None,
+def _write(searcher: Searcher, ran: list[Candidate], options: TargetOptions, out: Path, answer: float | None,
            said: list[str], wall: float) -> Path:
-    variants = tuple(c.variant for c in candidates)
+    variants = tuple(c.variant for c in ran)
     judged = replace(searcher.loaded, variants=tuple(searcher.loaded.variant(v) for v in variants), baseline=variants[0])
-    plan_ = Plan(judged, variants, candidates[0].replications, searcher.seed, out)  # compared with the smallest value judged
+    plan_ = Plan(judged, variants, ran[0].replications, searcher.seed, out)  # compared with the smallest value judged
     run_options = RunOptions(replications=plan_.replications, seed=searcher.seed, out=out, workers=options.workers, force=options.force,
                              scheduler=options.scheduler, command=options.command)
     results = {t: r for t, r in searcher.results.items() if t.variant in variants and t.replication < plan_.replications}
     files = build_files(plan_, results, run_options, wall)
     manifest = json.loads(files["manifest.json"])
     manifest["target_search"] = {
-        "lever": options.lever, "range": [options.low, options.high], "answer": answer,
+        "lever": options.lever, "range": [options.low, options.high], "step": options.step, "answer": answer,
         "first_replications": searcher.first, "most_replications": searcher.most, "confidence": searcher.confidence,
         "monotone": not said, "not_monotone": said,
         "candidates": [{"value": c.value, "variant": c.variant, "replications_judged": c.replications, "met": c.verdict,
                         "intervals": [{"metric": k[0], "scope": k[1], "stat": k[2], "mean": _number(m), "low": _number(lo),
-                                       "high": _number(hi)} for k, (m, lo, hi) in c.intervals.items()]} for c in candidates],
+                                       "high": _number(hi)} for k, (m, lo, hi) in c.intervals.items()]} for c in ran],
     }
     files["manifest.json"] = json.dumps(manifest, indent=2, allow_nan=False) + "\n"
     return writer.write_folder(out, files, force=options.force)

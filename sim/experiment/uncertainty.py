@@ -68,7 +68,7 @@ def spread(values_by_draw: list[list[float]]) -> Spread:
     return Spread(means, parameter, noise)
 
 
-def run(path: Path, n: int, options: SensitivityOptions, on_start: Callable[[int], None] | None = None,
+def run(path: Path, n: int, options: SensitivityOptions, on_start: Callable[[int, float], None] | None = None,
         on_done: Callable[[Any], None] | None = None) -> Path:
     """Run the baseline and N draws of the uncertain inputs; write the results folder."""
     path = Path(path)

@@ -140,3 +140,21 @@ def test_the_lever_of_a_variant_is_searched(tmp_path: Path) -> None:
     found = target.search(tmp_path / "q.yaml", target.TargetOptions(lever="sites.h.resources.server", low=9, high=16, variant="busy",
                                                                     out=tmp_path / "out", workers=1))
     assert found.answer == expected
+
+
+def test_a_share_is_searched_in_steps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A share p of patients taken elsewhere before the queue of 6 servers: the queue is M/M/6 at
+    λ(1 - p), and Erlang C puts the smallest p in steps of 0.05 with P(W <= 10 min) >= 0.83 at 0.2."""
+    text = mmc(10, 30, 10, 0.83, servers=6).replace(
+        "pathways: {p: [{use: server, name: q, for: {exponential: {mean: 30min}}}]}",
+        "pathways: {p: [{branch: [{p: 0.0, steps: []}, {otherwise: [{use: server, name: q, for: {exponential: {mean: 30min}}}]}]}]}")
+    (tmp_path / "q.yaml").write_text(text, encoding="utf-8")
+    mu, within = 1 / 30, 10
+    level = {p: 1 - erlang_c(6, 10 / 60 * (1 - p) / mu) * math.exp(-(6 * mu - 10 / 60 * (1 - p)) * within) for p in (0.15, 0.2)}
+    assert level[0.15] < 0.81 and level[0.2] > 0.85
+    assert main(["target", str(tmp_path / "q.yaml"), "--lever", "pathways.p.0.branch.0.p", "--range", "0..0.5", "--step", "0.05",
+                 "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
+    assert "pathways.p.0.branch.0.p = 0.2 is the smallest value in 0..0.5" in capsys.readouterr().out
+    assert main(["target", str(tmp_path / "q.yaml"), "--lever", "pathways.p.0.branch.0.p", "--range", "0..1",
+                 "--out", str(tmp_path / "o2")]) == 2
+    assert "not a whole number" in capsys.readouterr().err
