@@ -168,7 +168,7 @@ def number(value: float, scale: Scale, lang: str = "en") -> str:
     """A value in its shown unit: shares as percentages, never scientific notation."""
     if math.isnan(value):
         return "–"
-    return plain(scale.value(value), lang) + ("%" if scale.shown == "%" else "")
+    return plain(scale.value(value), lang) + (("\u202f%" if lang == "fr" else "%") if scale.shown == "%" else "")
 
 
 def difference(value: float, scale: Scale, lang: str = "en") -> str:

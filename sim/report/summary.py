@@ -12,7 +12,8 @@ from sim.report.data import Results, value
 from sim.report.html import better_class, difference, number
 from sim.results.headline import scenario_headlines
 from sim.results.keys import Line
-from sim.results.numbers import interval, scale_for
+from sim.results.numbers import interval, plain, scale_for
+from sim.results.targets import describe, verdicts
 from sim.results.words import pick, unit_word
 
 MAX_LINES = 10
@@ -28,6 +29,11 @@ PHRASES = {
     "numbers": ("Key numbers", "Chiffres clés"),
     "measure": ("measure", "mesure"),
     "legend": ("* the 95% interval of the difference excludes 0.", "* l'intervalle à 95 % de la différence exclut 0."),
+    "targets": ("Targets", "Objectifs"),
+    "met": ("met", "atteint"),
+    "not_met": ("not met", "non atteint"),
+    "colon": ("{what}: {rest}", "{what} : {rest}"),
+    "then": ("; ", " ; "),
 }
 
 STYLE = """
@@ -86,6 +92,20 @@ def _run_line(results: Results) -> str:
                 baseline=results.baseline, suffix=suffix)
 
 
+def target_lines(results: Results) -> list[str]:
+    """Each target with a level, and for each variant whether it is met, with the share and its interval."""
+    lang = results.lang
+    share = scale_for("share", 0.0)
+    by_target: dict[str, list[str]] = {}
+    for verdict in verdicts(results.summary_rows, results.variants, results.scenario):
+        if verdict.met is None:
+            continue
+        word = _say("met" if verdict.met else "not_met", lang)
+        by_target.setdefault(describe(verdict.criterion, results.names), []).append(
+            f"{verdict.variant} {plain(share.value(verdict.mean), lang)} % {interval(verdict.low, verdict.high, share, lang=lang)} {word}")
+    return [_say("colon", lang, what=target, rest=_say("then", lang).join(said)) for target, said in by_target.items()]
+
+
 def summary_html(results: Results) -> str:
     """The printable one-page summary."""
     lang = results.lang
@@ -103,6 +123,8 @@ def summary_html(results: Results) -> str:
             f"<h2>{_say('headlines', lang)}</h2><ul>{''.join(f'<li>{escape(text)}</li>' for text in said.values())}</ul>"
             + (f"<h2>{_say('numbers', lang)}</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
                f"<p class=\"legend\">{_say('legend', lang)}</p>" if rows else "")
+            + (f"<h2>{_say('targets', lang)}</h2><ul>{''.join(f'<li>{escape(t)}</li>' for t in target_lines(results))}</ul>"
+               if target_lines(results) else "")
             + "</body></html>\n")
 
 
@@ -121,4 +143,7 @@ def summary_md(results: Results) -> str:
             cells = [f"{text} {ci}".strip() for text, ci, _ in _cells(results, line)]
             out.append("| " + " | ".join([f"{line.label} ({_unit(results, line)})", *cells]).replace("\n", " ") + " |")
         out += ["", _say("legend", lang)]
+    targets = target_lines(results)
+    if targets:
+        out += ["", f"## {_say('targets', lang)}", "", *(f"- {t}" for t in targets)]
     return "\n".join(out) + "\n"

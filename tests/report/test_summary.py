@@ -161,3 +161,15 @@ def test_each_target_is_judged_from_summary_csv_in_the_report_and_the_terminal(b
     assert all(v.met is None for v in judged if v.criterion.key[0] == "wait")  # no `share`: reported, not judged
     page = (both / "report.html").read_text(encoding="utf-8")
     assert '<table class="targets">' in page and ("✓" in page or "✗" in page)
+
+
+def test_the_summary_says_which_targets_each_variant_meets(both: Path) -> None:
+    from sim.results.targets import verdicts
+
+    results = load(both)
+    judged = [v for v in verdicts(results.summary_rows, results.variants, results.scenario) if v.met is not None]
+    markdown = (both / "summary.md").read_text(encoding="utf-8")
+    assert judged and "## Targets" in markdown
+    for verdict in judged:
+        assert f"{verdict.variant} {plain(100 * verdict.mean)} %" in markdown
+    assert "## Objectifs" in (both / "summary.fr.md").read_text(encoding="utf-8")
