@@ -35,6 +35,8 @@ BASE = "base"
 """The baseline of a sensitivity run: every input as the scenario writes it."""
 SOBOL_BATCH = MAX_VARIANTS - 1
 """Points of Saltelli's design loaded as the variants of one scenario (beside its baseline)."""
+MAX_SOBOL_POINTS = 4096
+"""Points of Saltelli's design a sensitivity run makes at most (N × (k + 2))."""
 MAX_SOBOL_METRICS = 8
 """Key means whose Sobol indices are computed (the first of the key metrics)."""
 
@@ -158,7 +160,12 @@ def prepare(path: Path, options: SensitivityOptions) -> tuple[LoadedScenario, li
     if variant not in base.names:
         raise _problem(path, "--variant", f"unknown variant '{variant}' (variants: {', '.join(base.names)})")
     data = base.variant(variant).data
-    return base, inputs(base.base, data), data
+    found = inputs(base.base, data)
+    sobol = options.sobol
+    if sobol and (sobol & (sobol - 1) or sobol * (len(found) + 2) > MAX_SOBOL_POINTS):
+        raise _problem(path, "--sobol", f"--sobol {sobol}: N must be a power of 2 (8, 16, 32, ...) and N x (inputs + 2) at most "
+                                        f"{MAX_SOBOL_POINTS:,} points ({len(found)} inputs)")
+    return base, found, data
 
 
 @dataclass(frozen=True)

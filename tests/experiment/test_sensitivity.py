@@ -79,12 +79,23 @@ def test_the_report_draws_the_tornado(run: Path) -> None:
     (lambda t: t.replace("exponential.mean: {low", "exponential.mena: {low"), "unknown key 'mena' (did you mean 'mean'?)"),
     (lambda t: t.replace("low: 25min", "low: 25 minutes"), "uncertain"),
     (lambda t: t.replace("uncertain:\n", "variants: {v: {uncertain: {}}}\nuncertain:\n"), "belongs to the whole file"),
+    (lambda t: t.replace("low: 25min, high: 35min", "low: 35min, high: 25min"), "the range must go up"),
+    (lambda t: t.replace("low: 1, high: 4", "low: 1, high: 4, mode: 9"), "mode (9.0) must lie between low (1.0) and high (4.0)"),
+    (lambda t: t.replace("low: 1, high: 4", "low: .nan, high: 4"), "expected a finite number"),
 ])
 def test_a_wrong_uncertain_block_is_exit_2_with_its_line(change, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "s.yaml").write_text(change(SCENARIO), encoding="utf-8")
     assert main(["validate", str(tmp_path / "s.yaml")]) == 2
     err = capsys.readouterr().err
     assert message in err and "s.yaml:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("n", ["12", "2048"])
+def test_a_sobol_design_that_is_not_a_power_of_2_or_too_big_is_exit_2(n: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "s.yaml").write_text(SCENARIO, encoding="utf-8")
+    assert main(["sensitivity", str(tmp_path / "s.yaml"), "--sobol", n, "--out", str(tmp_path / "o")]) == 2
+    assert "N must be a power of 2" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
 def test_a_scenario_without_uncertain_inputs_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

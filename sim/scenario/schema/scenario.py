@@ -11,6 +11,7 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario import units
 from sim.scenario.limits import MAX_REPLICATIONS
 from sim.scenario.schema.arrivals import Arrival
 from sim.scenario.schema.cooperation import Rule
@@ -93,7 +94,25 @@ class UncertainInput(Strict):
     def _sourced(self) -> UncertainInput:
         if (self.source is None) == (self.assumption is None):
             raise ValueError("an uncertain input needs exactly one of `source` (where the range comes from) or `assumption` (why it is assumed)")
+        low, high, mode = (_amount(v) for v in (self.low, self.high, self.mode))
+        if low is not None and high is not None and not low < high:
+            raise ValueError(f"the range must go up: low ({self.low}) must be below high ({self.high})")
+        if mode is not None and low is not None and high is not None and not low <= mode <= high:
+            raise ValueError(f"mode ({self.mode}) must lie between low ({self.low}) and high ({self.high})")
         return self
+
+
+def _amount(value: float | str | None) -> float | None:
+    """A range's end as a number in base units (minutes, per minute), or None when it is none of
+    a number, a duration or a rate (the check of the value at its path says what is wrong)."""
+    if value is None or isinstance(value, (int, float)):
+        return value
+    for parse in (units.parse_duration, units.parse_rate):
+        try:
+            return parse(value)
+        except ValueError:
+            continue
+    return None
 
 
 class Scenario(Strict):
