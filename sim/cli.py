@@ -174,6 +174,8 @@ class _Bar:
 def _run(args: argparse.Namespace) -> int:
     import time
 
+    if _empty_out(args):
+        return EXIT_BAD_INPUT
     if args.uncertainty:
         return _uncertainty(args)
 
@@ -181,9 +183,6 @@ def _run(args: argparse.Namespace) -> int:
     from sim.report import terminal as compare
     from sim.scenario import bundled
 
-    if args.out is not None and not args.out.strip():
-        print("coopsim: --out is empty (name the results folder to write)", file=sys.stderr)
-        return EXIT_BAD_INPUT
     options = runner.RunOptions(
         replications=args.replications,
         seed=args.seed,
@@ -235,6 +234,14 @@ def _execution(command: argparse.ArgumentParser, seed: Any) -> None:
                          help="run the tasks on a Dask cluster (needs the dask extra: pip install -e '.[dask]')")
 
 
+def _empty_out(args: argparse.Namespace) -> bool:
+    """Whether --out was given empty (said on stderr): a results folder needs a name."""
+    if args.out is not None and not args.out.strip():
+        print("coopsim: --out is empty (name the results folder to write)", file=sys.stderr)
+        return True
+    return False
+
+
 def _range(text: str) -> tuple[float, float]:
     """An argparse type: `A..B`, two numbers (whole ones unless --step is given)."""
     low, dots, high = text.partition("..")
@@ -251,6 +258,8 @@ def _target(args: argparse.Namespace) -> int:
     from sim.experiment import target
     from sim.scenario import bundled
 
+    if _empty_out(args):
+        return EXIT_BAD_INPUT
     options = target.TargetOptions(lever=args.lever, low=args.range[0], high=args.range[1], step=args.step,
                                    variant=args.variant,
                                    targets=tuple(t for t in (args.targets or "").split(",") if t),
@@ -275,7 +284,7 @@ def _target(args: argparse.Namespace) -> int:
     for sentence in found.monotone:
         print(f"warning: the lever is not monotone here: {sentence}", file=sys.stderr)
     if found.answer is None:
-        print(f"coopsim: even {args.lever} = {options.high:g} does not meet every target with 95% confidence "
+        print(f"coopsim: even {args.lever} = {found.candidates[-1].value:g} does not meet every target with 95% confidence "
               f"(runs in {found.folder})", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"{args.lever} = {found.answer:g} is the smallest value in {options.low:g}..{options.high:g} that meets every target with 95% "
@@ -319,6 +328,8 @@ def _sensitivity(args: argparse.Namespace) -> int:
     from sim.report import terminal as compare
     from sim.scenario import bundled
 
+    if _empty_out(args):
+        return EXIT_BAD_INPUT
     options = sensitivity.SensitivityOptions(variant=args.variant, replications=args.replications, sobol=args.sobol,
                                              sobol_replications=args.sobol_replications, seed=args.seed,
                                              out=Path(args.out) if args.out else None, workers=args.workers or _cores(),
@@ -448,7 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("scenario", metavar="SCENARIO")
     sens.add_argument("--variant", help="the variant the ranges apply to (default: the baseline)")
     sens.add_argument("--replications", type=replications, help="replications per variant (default: the scenario's)")
-    sens.add_argument("--sobol", type=_bounded(0, 4096, "--sobol N"), default=0,
+    sens.add_argument("--sobol", type=_bounded(0, 4096, "--sobol N"), default=0, metavar="N",
                       help="also estimate Sobol indices from N x (inputs + 2) points of the ranges (SALib; N a power of 2, e.g. 32)")
     sens.add_argument("--sobol-replications", type=_bounded(1, 100, "--sobol-replications"), default=1,
                       help="replications averaged at each Sobol point (default 1)")

@@ -15,7 +15,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,10 +68,16 @@ class Input:
         if self.kind == "integer":
             return int(round(x))
         if self.kind == "duration":
-            return f"{x:.6g}min"
+            return f"{_digits(x)}min"
         if self.kind == "rate":
-            return f"{x * 1440:.6g}/d"
+            return f"{_digits(x * 1440)}/d"
         return float(f"{x:.6g}")
+
+
+def _digits(x: float) -> str:
+    """A positive amount in plain digits, six significant ones, never an exponent (the language reads no `1e+06`)."""
+    decimals = max(0, 5 - math.floor(math.log10(abs(x)))) if x else 0
+    return f"{x:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{x:.0f}"
 
 
 def number(value: float | str) -> float:
@@ -87,10 +93,11 @@ def number(value: float | str) -> float:
 
 
 def kind_of(spec: schema.UncertainInput, current: Any) -> str:
-    """How the values of a range are written: whole numbers (where the scenario has one: a
-    capacity), numbers, durations or rates."""
+    """How the values of a range are written: whole numbers when both ends are whole and the
+    scenario does not hold a fraction there (a capacity, a count), numbers, durations or rates."""
     if isinstance(spec.low, (int, float)):
-        return "integer" if isinstance(current, int) and not isinstance(current, bool) else "number"
+        whole = all(float(v).is_integer() for v in (spec.low, spec.high) if isinstance(v, (int, float)))
+        return "integer" if whole and not isinstance(current, float) else "number"
     try:
         units.parse_duration(spec.low)
         return "duration"
@@ -106,6 +113,8 @@ def current(data: Any, path: str) -> Any:
             node = node.get(part)
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
+        elif isinstance(node, list) and any(isinstance(item, dict) and item.get("name") == part for item in node):
+            node = next(item for item in node if isinstance(item, dict) and item.get("name") == part)
         else:
             return None
     return node
@@ -146,7 +155,11 @@ def with_variants(path: Path, data: dict[str, Any], overlays: dict[str, dict[str
     document = {k: v for k, v in data.items() if k not in ("variants", "baseline", "sweep", "uncertain")}
     document["variants"] = overlays
     document["baseline"] = next(iter(overlays))
-    return load_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), str(path), base_dir=path.parent, sha256=sha256)
+    try:
+        return load_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), str(path), base_dir=path.parent, sha256=sha256)
+    except ScenarioError as err:  # positions in the generated text mean nothing to the user: the key and the value do
+        raise ScenarioError([replace(p, file=str(path), line=0, column=0, path=f"uncertain ({p.variant}): {p.path}")
+                             for p in err.problems]) from None
 
 
 def prepare(path: Path, options: SensitivityOptions) -> tuple[LoadedScenario, list[Input], dict[str, Any]]:
@@ -162,8 +175,8 @@ def prepare(path: Path, options: SensitivityOptions) -> tuple[LoadedScenario, li
     data = base.variant(variant).data
     found = inputs(base.base, data)
     sobol = options.sobol
-    if sobol and (sobol & (sobol - 1) or sobol * (len(found) + 2) > MAX_SOBOL_POINTS):
-        raise _problem(path, "--sobol", f"--sobol {sobol}: N must be a power of 2 (8, 16, 32, ...) and N x (inputs + 2) at most "
+    if sobol and (sobol < 4 or sobol & (sobol - 1) or sobol * (len(found) + 2) > MAX_SOBOL_POINTS):
+        raise _problem(path, "--sobol", f"--sobol {sobol}: N must be a power of 2 from 4 (8, 16, 32, ...) and N x (inputs + 2) at most "
                                         f"{MAX_SOBOL_POINTS:,} points ({len(found)} inputs)")
     return base, found, data
 
@@ -271,7 +284,8 @@ def _salib_problem(found: list[Input]) -> dict[str, Any]:
             bounds.append([low, high])
             dists.append("unif")
         else:  # SALib's triangular: [low, high, mode as a fraction of the width]
-            bounds.append([low, high, (number(item.spec.mode) - low) / (high - low)])
+            peak = (number(item.spec.mode) - low) / (high - low)
+            bounds.append([low, high, min(max(peak, 1e-9), 1 - 1e-9)])  # SALib wants the peak strictly inside
             dists.append("triang")
     return {"num_vars": len(found), "names": [i.path for i in found], "bounds": bounds, "dists": dists}
 

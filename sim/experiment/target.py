@@ -70,6 +70,8 @@ class Candidate:
     value: float
     variant: str
     replications: int = 0
+    judged_on: int = 0
+    """The replications of its verdict (the folder may hold more: every candidate is brought to the same count)."""
     verdict: bool | None = None
     """True: every target met; False: some target not met; None: undecided."""
     intervals: dict[tuple[str, str, str], tuple[float, float, float]] = field(default_factory=dict)
@@ -88,8 +90,14 @@ class Search:
     confidence: float
 
 
-def _fail(path: Path, message: str) -> ScenarioError:
-    return ScenarioError([Problem(str(path), 0, 0, "--lever", message)])
+def _fail(path: Path, message: str, option: str = "--lever") -> ScenarioError:
+    return ScenarioError([Problem(str(path), 0, 0, option, message)])
+
+
+def _at_the_file(err: ScenarioError, path: Path, what: str) -> ScenarioError:
+    """Problems of the scenario the search generates, said of the user's file without the
+    generated text's positions."""
+    return ScenarioError([replace(p, file=str(path), line=0, column=0, message=f"{what}: {p.message}") for p in err.problems])
 
 
 def lever_value(data: Any, lever: str, whole: bool = True) -> float:
@@ -104,6 +112,8 @@ def lever_value(data: Any, lever: str, whole: bool = True) -> float:
             node = node[part]
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
+        elif isinstance(node, list) and any(isinstance(item, dict) and item.get("name") == part for item in node):
+            node = next(item for item in node if isinstance(item, dict) and item.get("name") == part)  # an item by its name
         else:
             raise ValueError(f"{'.'.join(walked) or 'the scenario'} has no item '{part}'")
         walked.append(part)
@@ -117,12 +127,19 @@ def lever_value(data: Any, lever: str, whole: bool = True) -> float:
     return node
 
 
+def count(options: TargetOptions) -> float:
+    """How many values the search has (computed, not listed: a tiny step is refused before anything is built)."""
+    step = options.step or 1.0
+    return math.floor((options.high - options.low) / step + 1e-9) + 1 if math.isfinite((options.high - options.low) / step) else math.inf
+
+
 def candidates(options: TargetOptions) -> list[float]:
-    """The values searched: every whole number from A to B, or A, A + step, ... up to B."""
+    """The values searched: every whole number from A to B, or A, A + step, ... up to B (whole
+    numbers when the step is one)."""
     if options.step is None:
         return list(range(int(options.low), int(options.high) + 1))
-    count = math.floor((options.high - options.low) / options.step + 1e-9) + 1
-    return [round(options.low + k * options.step, 10) for k in range(count)]
+    values = [round(options.low + k * options.step, 10) for k in range(int(count(options)))]
+    return [int(v) for v in values] if all(float(v).is_integer() for v in values) else values
 
 
 def prepare(path: Path, options: TargetOptions) -> tuple[LoadedScenario, dict[float, str]]:
@@ -131,25 +148,29 @@ def prepare(path: Path, options: TargetOptions) -> tuple[LoadedScenario, dict[fl
     lever that is not an integer path, or a range it cannot take."""
     path = Path(path)
     base = load_file(path)  # the scenario's own problems, with their lines
-    unknown = [name for name in options.targets if name not in _target_names(base.base)]
+    variant = options.variant or base.baseline
+    if variant not in base.names:
+        raise ScenarioError([Problem(str(path), 0, 0, "--variant", f"unknown variant '{variant}' (variants: {', '.join(base.names)})")])
+    searched = base.variant(variant).scenario
+    unknown = [name for name in options.targets if name not in _target_names(searched)]
     if unknown:
         raise ScenarioError([Problem(str(path), 0, 0, "--targets", f"no target on '{unknown[0]}' (targets on: "
-                                     f"{', '.join(_target_names(base.base)) or 'none'})")])
-    if not any(_chosen(t, options) and (isinstance(t, schema.OccupancyTarget) or t.share is not None) for t in base.base.targets):
+                                     f"{', '.join(_target_names(searched)) or 'none'})")])
+    if not any(_chosen(t, options) and (isinstance(t, schema.OccupancyTarget) or t.share is not None) for t in searched.targets):
         raise ScenarioError([Problem(str(path), 0, 0, "targets", "no target has a compliance level to meet: add `share:` to a "
                                      "wait target ({wait: NAME, within: 4h, share: 0.9}) or an occupancy target")])
     shown = f"--range {options.low:g}..{options.high:g}"
     if not 0 <= options.low < options.high <= MAX_CAPACITY:
-        raise _fail(path, f"{shown}: expected 0 <= A < B <= {MAX_CAPACITY:,}")
+        raise _fail(path, f"{shown}: expected 0 <= A < B <= {MAX_CAPACITY:,}", "--range")
     if options.step is None and not (float(options.low).is_integer() and float(options.high).is_integer()):
-        raise _fail(path, f"{shown}: whole numbers, or give --step for a lever that is not one")
+        raise _fail(path, f"{shown}: whole numbers, or give --step for a lever that is not one", "--range")
     if options.step is not None and not 0 < options.step <= options.high - options.low:
-        raise _fail(path, f"--step {options.step:g}: expected more than 0 and at most B - A")
-    if len(candidates(options)) > MAX_VARIANTS:
-        raise _fail(path, f"{shown} has {len(candidates(options))} values (at most {MAX_VARIANTS})")
-    variant = options.variant or base.baseline
-    if variant not in base.names:
-        raise ScenarioError([Problem(str(path), 0, 0, "--variant", f"unknown variant '{variant}' (variants: {', '.join(base.names)})")])
+        raise _fail(path, f"--step {options.step:g}: expected more than 0 and at most B - A", "--step")
+    if count(options) > MAX_VARIANTS:
+        raise _fail(path, f"{shown} has {count(options):,.0f} values (at most {MAX_VARIANTS}: a larger --step)", "--range")
+    if (options.replications or base.base.run.replications) < 2:
+        raise _fail(path, "a candidate is judged on a 95% interval, which needs at least 2 replications (--replications)",
+                    "--replications")
     data = base.variant(variant).data
     try:
         lever_value(data, options.lever, whole=options.step is None)
@@ -157,7 +178,10 @@ def prepare(path: Path, options: TargetOptions) -> tuple[LoadedScenario, dict[fl
         raise _fail(path, f"--lever {options.lever}: {err}") from None
     swept = {k: v for k, v in data.items() if k not in PASSES}
     swept["sweep"] = {options.lever: candidates(options)}
-    loaded = load_text(yaml.safe_dump(swept, sort_keys=False, allow_unicode=True), str(path), base_dir=path.parent, sha256=base.sha256)
+    try:
+        loaded = load_text(yaml.safe_dump(swept, sort_keys=False, allow_unicode=True), str(path), base_dir=path.parent, sha256=base.sha256)
+    except ScenarioError as err:
+        raise _at_the_file(err, path, f"--lever {options.lever} over {shown}") from None
     return loaded, dict(zip(candidates(options), loaded.names))
 
 
@@ -238,6 +262,7 @@ class Searcher:
                 found = criteria(self.loaded.variant(candidate.variant).scenario, [k[:3] for k in values])
                 self.found = [c for c in found if _chosen(c.target, self.options)]
             judge(candidate, values, self.found, self.confidence)
+            candidate.judged_on = n
             if candidate.verdict is not None or n >= self.most:
                 break
             n = min(2 * n, self.most)
@@ -330,7 +355,7 @@ def _write(searcher: Searcher, ran: list[Candidate], options: TargetOptions, out
         "lever": options.lever, "range": [options.low, options.high], "step": options.step, "answer": answer,
         "first_replications": searcher.first, "most_replications": searcher.most, "confidence": searcher.confidence,
         "monotone": not said, "not_monotone": said,
-        "candidates": [{"value": c.value, "variant": c.variant, "replications_judged": c.replications, "met": c.verdict,
+        "candidates": [{"value": c.value, "variant": c.variant, "replications_judged": c.judged_on, "met": c.verdict,
                         "intervals": [{"metric": k[0], "scope": k[1], "stat": k[2], "mean": _number(m), "low": _number(lo),
                                        "high": _number(hi)} for k, (m, lo, hi) in c.intervals.items()]} for c in ran],
     }

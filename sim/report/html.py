@@ -300,7 +300,7 @@ def compliance(results: Results) -> str:
     """Each target judged per variant: its share (or mean occupancy) with the 95% interval, marked
     met or not met when the target sets a level (several tables past PER_TABLE + 1 variants)."""
     lang = results.lang
-    judged = verdicts(results.summary_rows, results.variants, results.scenario)
+    judged = verdicts(results.summary_rows, results.scenarios)
     if not judged:
         return ""
     by_criterion: dict[Criterion, dict[str, Verdict]] = {}

@@ -97,7 +97,7 @@ def target_lines(results: Results) -> list[str]:
     lang = results.lang
     share = scale_for("share", 0.0)
     by_target: dict[str, list[str]] = {}
-    for verdict in verdicts(results.summary_rows, results.variants, results.scenario):
+    for verdict in verdicts(results.summary_rows, results.scenarios):
         if verdict.met is None:
             continue
         word = _say("met" if verdict.met else "not_met", lang)

@@ -116,7 +116,7 @@ def print_targets(folder: Path, console: Console | None = None) -> None:
     manifest, summary, _ = load_results(folder)
     _, scenarios = read_scenarios(folder, manifest)
     variants = list(manifest["variants"])
-    judged = verdicts(summary, variants, scenarios[manifest["baseline"]])
+    judged = verdicts(summary, {v: scenarios[v] for v in variants})
     if not judged:
         return
     names = names_of(list(scenarios.values()))

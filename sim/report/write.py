@@ -136,7 +136,7 @@ def write_report(results_dir: Path, lang: str = "en") -> Path:
     files[named["markdown"]] = summary.summary_md(results).encode("utf-8")
     tables = {name: (results.folder / name).read_text(encoding="utf-8") for name in SHEET_FILES}
     english = names_of(list(results.scenarios.values()))  # one workbook whatever the report's language
-    judged = verdicts(results.summary_rows, results.variants, results.scenario)
+    judged = verdicts(results.summary_rows, results.scenarios)
     files["results.xlsx"] = results_workbook(tables, results.baseline, results.variants, english, judged)
     _publish(results.folder, files, named["figures"])
     return results.folder / named["report"]

@@ -45,6 +45,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "left.up": ("{amount} more patients leave before being seen {ci}", "{amount} patients de plus partent sans être vus {ci}"),
     "receives": ("{site} receives {amount} patients {ci} over the {days} days measured",
                  "{site} reçoit {amount} patients {ci} sur les {days} jours mesurés"),
+    "appears": ("a wait for {what} appears: {amount} on average {ci}", "une attente ({what}) apparaît : {amount} en moyenne {ci}"),
     "nothing": ("No detectable change in {what}.", "Aucun changement détectable : {what}."),
     "nothing.any": ("No detectable change in any key wait.", "Aucun changement détectable sur les attentes clés."),
     "nothing.the_wait": ("the wait for {what}", "attente ({what})"),
@@ -157,10 +158,11 @@ def headlines(summary: list[dict[str, str]], comparison: list[dict[str, str]], l
         occupancy = sorted((c for c in changes if c.line.key[0] == "occupancy" and c.significant), key=lambda c: -abs(c.mean))
         clauses += [_clause(c, names) for c in occupancy[:1]]
         clauses += [_clause(c, names) for c in changes if c.line.key[0] == "patients" and c.significant]
-        clauses += _receivers(summary, variant, names, days)
+        appeared = _appeared(summary, base, variant, names)
+        clauses += appeared + _receivers(summary, variant, names, days)
         sentence = _say("variant", lang, variant=variant) + (_say("then", lang).join(clauses) + "." if clauses else "")
         still = [c for c in wait_changes if not c.significant and (c.line.key[1] in targeted or not targeted) and c.line.key[0] == "wait"]
-        if not moved:
+        if not moved and not appeared:
             sentence += " " + _say("nothing.any", lang)
         elif still:
             what = _say("and", lang).join(_say("nothing.the_wait", lang, what=names.step(c.line.key[1])) for c in still[:MAX_CHANGES])
@@ -187,6 +189,20 @@ def _baseline(base: dict, waits: list[Line], baseline: str, names: Names, target
         text += _say("then", lang) + _say("baseline.within", lang, share=f"{plain(share.value(_number(within['mean'])), lang)} %",
                             ci=interval(_number(within["ci_low"]), _number(within["ci_high"]), share, lang=lang))
     return text + "."
+
+
+def _appeared(summary: list[dict[str, str]], base: dict, variant: str, names: Names) -> list[str]:
+    """Waits the variant has and the baseline has not (a step its patients now reach), said with their mean."""
+    found = []
+    for r in summary:
+        key = (r["metric"], r["scope"], r["stat"])
+        if (r["variant"] == variant and r["metric"] in ("wait", "access_delay") and r["stat"] == "mean" and "@" not in r["scope"]
+                and key not in base and r["mean"] != ""):
+            scale = scale_for(r["unit"], _number(r["mean"]))
+            amount = f"{plain(scale.value(_number(r['mean'])), names.lang)} {unit_word(scale.shown, names.lang)}"
+            found.append(_say("appears", names.lang, what=names.step(r["scope"]), amount=amount,
+                              ci=interval(_number(r["ci_low"]), _number(r["ci_high"]), scale, lang=names.lang)))
+    return found
 
 
 def _receivers(summary: list[dict[str, str]], variant: str, names: Names, days: float) -> list[str]:

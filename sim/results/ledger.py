@@ -82,7 +82,7 @@ def involved(summary: list[dict[str, str]], scenario: schema.Scenario, variant: 
     sites: set[str] = set()
     for rule in scenario.cooperation:
         body = getattr(rule, next(k for k in schema.RULE_KINDS if hasattr(rule, k)))
-        for key in ("from_", "to", "partners", "calendar"):
+        for key in ("from_", "to", "partners", "calendar", "among"):
             value = getattr(body, key, None)
             for item in value if isinstance(value, (list, tuple)) else [value] if isinstance(value, str) else []:
                 sites.add(split_ref(item)[0] or item)

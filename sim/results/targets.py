@@ -83,13 +83,14 @@ def met(low: float, high: float, criterion: Criterion) -> bool | None:
     return low >= criterion.level if criterion.above else high <= criterion.level
 
 
-def verdicts(summary: list[dict[str, str]], variants: Sequence[str], scenario: schema.Scenario) -> list[Verdict]:
-    """Every target of the scenario judged for every variant, from summary.csv's 95% intervals."""
+def verdicts(summary: list[dict[str, str]], scenarios: dict[str, schema.Scenario]) -> list[Verdict]:
+    """Every variant's targets (its own: a variant may change them) judged from summary.csv's 95%
+    intervals, target by target, variants in order."""
     rows = {(r["variant"], r["metric"], r["scope"], r["stat"]): r for r in summary}
-    keys = [(m, s, st) for (_, m, s, st) in rows]
     found = []
-    for criterion in criteria(scenario, keys):
-        for variant in variants:
+    for variant, scenario in scenarios.items():
+        keys = [(m, s, st) for (v, m, s, st) in rows if v == variant]
+        for criterion in criteria(scenario, keys):
             row = rows.get((variant, *criterion.key))
             if row is None or row["mean"] == "":
                 continue

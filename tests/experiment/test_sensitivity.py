@@ -115,3 +115,23 @@ def test_values_inside_a_range_are_written_as_the_language_writes_them() -> None
     assert sensitivity.Input("arrivals.0.rate", rate, sensitivity.kind_of(rate, "205/d")).written(0.15) == "216/d"
     count = schema.UncertainInput.model_validate({"low": 20, "high": 40, "assumption": "x"})
     assert sensitivity.Input("sites.h.resources.bed", count, sensitivity.kind_of(count, 30)).written(27.6) == 28
+
+
+def test_a_fractional_range_on_a_whole_number_stays_fractional_and_big_values_stay_plain() -> None:
+    from sim.experiment.sensitivity import _digits, _salib_problem
+    from sim.scenario import schema
+
+    shape = schema.UncertainInput.model_validate({"low": 1.5, "high": 3.4, "assumption": "a Weibull shape"})
+    assert sensitivity.kind_of(shape, 2) == "number"  # the scenario writes 2, the range is not whole
+    assert sensitivity.Input("x", shape, "number").written(1.5) == 1.5
+    assert _digits(1_008_000.0) == "1008000" and _digits(0.00000144) == "0.00000144"
+    peak = schema.UncertainInput.model_validate({"low": "8/h", "high": "12/h", "mode": "12/h", "assumption": "a"})
+    bounds = _salib_problem([sensitivity.Input("arrivals.0.rate", peak, "rate", 1)])["bounds"][0]
+    assert 0 < bounds[2] < 1  # SALib's triangular peak strictly inside
+
+
+def test_a_time_of_day_cannot_vary_in_a_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = SCENARIO.replace("  sites.h.resources.spare: {low: 1, high: 4", '  arrivals.0.rate: {low: "07:00", high: "09:00"')
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    assert main(["validate", str(tmp_path / "s.yaml")]) == 2
+    assert "only those can vary in a range" in capsys.readouterr().err

@@ -158,3 +158,32 @@ def test_a_share_is_searched_in_steps(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["target", str(tmp_path / "q.yaml"), "--lever", "pathways.p.0.branch.0.p", "--range", "0..1",
                  "--out", str(tmp_path / "o2")]) == 2
     assert "not a whole number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--range", "0..1", "--step", "1e-8"], "values (at most 200"),
+    (["--range", "0..2", "--step", "5e-324"], "values (at most 200"),
+    (["--range", "5..9", "--replications", "1"], "needs at least 2 replications"),
+    (["--range", "5..9", "--out", ""], "--out is empty"),
+])
+def test_hostile_search_options_are_refused_at_once(arguments: list[str], message: str, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    (tmp_path / "q.yaml").write_text(mmc(10, 30, 10, 0.8), encoding="utf-8")
+    lever = "pathways.p.0.for.exponential.mean" if "--step" in arguments else "sites.h.resources.server"
+    started = time.perf_counter()
+    assert main(["target", str(tmp_path / "q.yaml"), "--lever", lever, *arguments]) == 2
+    assert time.perf_counter() - started < 5
+    assert message in capsys.readouterr().err
+
+
+def test_a_variant_is_searched_on_its_own_targets(tmp_path: Path) -> None:
+    text = mmc(10, 30, 10, 0.8).replace("  - {wait: q, within: 10min, share: 0.8}", "  - {wait: q, within: 10min}")
+    text += "variants: {base: {}, strict: {targets: [{wait: q, within: 10min, share: 0.8}]}}\nbaseline: base\n"
+    (tmp_path / "q.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match="no target has a compliance level"):
+        target.prepare(tmp_path / "q.yaml", target.TargetOptions(lever="sites.h.resources.server", low=5, high=8))
+    loaded, names = target.prepare(tmp_path / "q.yaml", target.TargetOptions(lever="sites.h.resources.server", low=5, high=8,
+                                                                             variant="strict"))
+    assert list(names) == [5, 6, 7, 8]

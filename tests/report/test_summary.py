@@ -152,7 +152,7 @@ def test_each_target_is_judged_from_summary_csv_in_the_report_and_the_terminal(b
     from sim.results.targets import verdicts
 
     results = load(both)
-    judged = verdicts(results.summary_rows, results.variants, results.scenario)
+    judged = verdicts(results.summary_rows, results.scenarios)
     occupancy = [v for v in judged if v.criterion.key[0] == "occupancy"]
     assert occupancy
     for verdict in occupancy:
@@ -167,7 +167,7 @@ def test_the_summary_says_which_targets_each_variant_meets(both: Path) -> None:
     from sim.results.targets import verdicts
 
     results = load(both)
-    judged = [v for v in verdicts(results.summary_rows, results.variants, results.scenario) if v.met is not None]
+    judged = [v for v in verdicts(results.summary_rows, results.scenarios) if v.met is not None]
     markdown = (both / "summary.md").read_text(encoding="utf-8")
     assert judged and "## Targets" in markdown
     for verdict in judged:

@@ -68,7 +68,7 @@ def test_the_same_tables_give_the_same_bytes(report_folder: Path) -> None:
     texts = {name: (report_folder / name).read_text(encoding="utf-8") for name in SHEET_FILES}
     first = (report_folder / "results.xlsx").read_bytes()
     results = load(report_folder)
-    judged = verdicts(results.summary_rows, results.variants, results.scenario)
+    judged = verdicts(results.summary_rows, results.scenarios)
     again = results_workbook(texts, *_names(texts), results.names, judged)
     assert again == first
     assert results_workbook(texts, *_names(texts), None, judged) != first  # the names are the scenario's, not identifiers
@@ -95,7 +95,7 @@ def test_a_long_table_continues_on_further_sheets_and_text_is_escaped(tmp_path: 
 
 def test_the_targets_sheet_is_each_verdict(report_folder: Path) -> None:
     results = load(report_folder)
-    judged = verdicts(results.summary_rows, results.variants, results.scenario)
+    judged = verdicts(results.summary_rows, results.scenarios)
     rows = sheet_rows(report_folder / "results.xlsx", "targets")
     assert rows[0] == ("target", "variant", "value", "95% low", "95% high", "level", "met")
     assert len(rows) - 1 == len(judged)

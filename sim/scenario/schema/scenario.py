@@ -95,6 +95,9 @@ class UncertainInput(Strict):
         if (self.source is None) == (self.assumption is None):
             raise ValueError("an uncertain input needs exactly one of `source` (where the range comes from) or `assumption` (why it is assumed)")
         low, high, mode = (_amount(v) for v in (self.low, self.high, self.mode))
+        for end, value in (("low", self.low), ("high", self.high), ("mode", self.mode)):
+            if value is not None and _amount(value) is None:
+                raise ValueError(f"{end} ({value}) is not a number, a duration (9d) or a rate (180/d): only those can vary in a range")
         if low is not None and high is not None and not low < high:
             raise ValueError(f"the range must go up: low ({self.low}) must be below high ({self.high})")
         if mode is not None and low is not None and high is not None and not low <= mode <= high:
