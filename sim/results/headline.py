@@ -172,12 +172,19 @@ def headlines(summary: list[dict[str, str]], comparison: list[dict[str, str]], l
 
 
 def _baseline(base: dict, waits: list[Line], baseline: str, names: Names, targeted: set[str]) -> str:
-    """The baseline in one sentence: its first targeted wait (or first wait) and its compliance."""
+    """The baseline in one sentence: the targeted wait furthest from its target (or the longest
+    wait) and its compliance."""
     lang = names.lang
     plain_waits = [line for line in waits if line.key[0] == "wait"]
     if not plain_waits:
         return _say("baseline.none", lang, variant=baseline)
-    line = next((w for w in plain_waits if w.key[1] in targeted), plain_waits[0])
+    def distance(w: Line) -> tuple[float, float]:  # furthest from its target first, else the longest wait
+        within = base.get(("wait", w.key[1], "within_target"))
+        share = _number(within["mean"]) if within is not None and within["mean"] != "" else math.inf
+        return share, -_number(base[w.key]["mean"])
+
+    aimed = [w for w in plain_waits if w.key[1] in targeted]
+    line = min(aimed, key=distance) if aimed else min(plain_waits, key=distance)
     row = base[line.key]
     scale = scale_for(line.unit, _number(row["mean"]))
     value = f"{plain(scale.value(_number(row['mean'])), lang)} {unit_word(scale.shown, lang)}"
