@@ -57,11 +57,13 @@ def _sites(results: Results, variant: str) -> str:
                 shown = difference(mean, scale, lang) + ("*" if low > 0 or high < 0 else "")
                 change = f'<td class="{css}">{estimate(shown, low, high, scale, True, lang)}</td>'
             name = f"<td rowspan=\"{len(site.entries)}\"><b>{escape(results.site_name(site.site))}</b></td>" if k == 0 else ""
-            rows.append(f"<tr>{name}<td>{escape(entry.line.label)} <span class=\"unit\">({escape(unit_word(scale.shown, lang))})</span></td>"
+            unit = escape(unit_word(scale.shown, lang))
+            rows.append(f"<tr>{name}<td class=\"label\">{escape(entry.line.label)} <span class=\"unit\">({unit})</span></td>"
                         f"<td class=\"num\">{_value(entry.base, entry.line.unit, typical, lang)}</td>"
                         f"<td class=\"num\">{_value(entry.value, entry.line.unit, typical, lang)}</td>{change}</tr>")
-    head = (f"<th>{pick(PHRASES['site'], lang)}</th><th>{pick(PHRASES['measure'], lang)}</th><th class=\"num\">{escape(results.baseline)}</th>"
-            f"<th class=\"num\">{escape(variant)}</th><th class=\"num\">{escape(pick(PHRASES['change'], lang, variant=variant))}</th>")
+    head = (f"<th>{pick(PHRASES['site'], lang)}</th><th class=\"label\">{pick(PHRASES['measure'], lang)}</th>"
+            f"<th class=\"num\">{escape(results.baseline)}</th><th class=\"num\">{escape(variant)}</th>"
+            f"<th class=\"num\">{escape(pick(PHRASES['change'], lang, variant=variant))}</th>")
     return f'<div class="wide"><table class="agreement"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
 
 

@@ -46,6 +46,7 @@ th, td { padding: 5px 9px; border-bottom: 1px solid var(--line); text-align: rig
 th { background: #eef1f5; font-weight: 600; }
 th:first-child, td:first-child { text-align: left; }
 td.num, th.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.label, th.label { text-align: left; }
 td.better { background: var(--better); color: var(--better-ink); font-weight: 600; }
 td.worse { background: var(--worse); color: var(--worse-ink); font-weight: 600; }
 td .unit, td small { color: var(--muted); }
