@@ -30,6 +30,8 @@ class Names:
     steps: dict[str, str] = field(default_factory=dict)
     resources: dict[str, str] = field(default_factory=dict)
     """By `site.role`, the resource's label (without its site)."""
+    roles: dict[str, str] = field(default_factory=dict)
+    """By role, the first label given to it at any site: the name of that role where it has none."""
     streams: dict[str, str] = field(default_factory=dict)
     sites: dict[str, str] = field(default_factory=dict)
 
@@ -44,7 +46,7 @@ class Names:
     def resource(self, key: str) -> str:
         """A resource `site.role`: "CH Valenciennes: ICU beds"."""
         site, role = split_ref(key)
-        what = self.resources.get(key) or spoken(role)
+        what = self.resources.get(key) or self.roles.get(role) or spoken(role)
         return f"{self.site(site)}{' : ' if self.lang == 'fr' else ': '}{what}" if site else what
 
     def stream(self, name: str) -> str:
@@ -56,6 +58,7 @@ def names_of(scenarios: list[schema.Scenario], lang: str = "en") -> Names:
     """The names of a scenario's variants (the first that labels something names it)."""
     steps: dict[str, str] = {}
     resources: dict[str, str] = {}
+    roles: dict[str, str] = {}
     streams: dict[str, str] = {}
     sites: dict[str, str] = {}
     for scenario in scenarios:
@@ -68,7 +71,8 @@ def names_of(scenarios: list[schema.Scenario], lang: str = "en") -> Names:
             for role, resource in site.resources.items():
                 if resource.label is not None:
                     resources.setdefault(f"{site_id}.{role}", _text(resource.label, lang) or role)
+                    roles.setdefault(role, _text(resource.label, lang) or role)
         for arrival in scenario.arrivals:
             if arrival.label is not None:
                 streams.setdefault(arrival.name, _text(arrival.label, lang) or arrival.name)
-    return Names(lang, steps, resources, streams, sites)
+    return Names(lang, steps, resources, roles, streams, sites)

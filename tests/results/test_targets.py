@@ -77,3 +77,14 @@ def test_the_sites_a_route_rule_names_are_in_the_agreement() -> None:
                         "sites: {h: {location: [50.0, 3.0], resources: {bed: 2, box: 3}}, b: {location: [50.1, 3.0], resources: {bed: 2, box: 3}}}")
     text += "cooperation: [{route: {arrivals: [a], among: [h, b], choose: {weights: {h: 0.5, b: 0.5}}}}]\n"
     assert involved([], scenario(text), "v") == ["h", "b"]
+
+
+def test_a_role_labelled_at_one_site_is_named_so_at_the_others() -> None:
+    from sim.results.names import names_of
+
+    text = TEXT.replace("sites: {h: {location: [50.0, 3.0], resources: {bed: 2, box: 3}}}",
+                        "sites: {h: {location: [50.0, 3.0], resources: {bed: {capacity: 2, label: {en: ward beds, fr: lits}}, box: 3}},"
+                        " c: {name: Clinic C, location: [50.1, 3.0], resources: {bed: 2}}}")
+    english, french = names_of([scenario(text)]), names_of([scenario(text)], "fr")
+    assert english.resource("c.bed") == "Clinic C: ward beds" and french.resource("c.bed") == "Clinic C : lits"
+    assert english.resource("h.box") == "h: box"

@@ -66,7 +66,7 @@ class CapacityResource(Strict):
     changes: tuple[CapacityChange, ...] = ()
     """Dated changes, in time order: from each, its capacity or schedule replaces the one before."""
     label: Label | None = None
-    """The resource as people name it (`ICU beds`); default: the role."""
+    """The resource as people name it (`ICU beds`); default: the label of the same role at another site, else the role."""
 
     @model_validator(mode="after")
     def _something(self) -> CapacityResource:
