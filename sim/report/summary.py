@@ -16,8 +16,11 @@ from sim.results.numbers import interval, plain, scale_for
 from sim.results.targets import describe, verdicts
 from sim.results.words import pick, unit_word
 
-MAX_LINES = 10
-"""Key numbers on the page: the means of the waits first, then the shares within target."""
+MAX_LINES = 8
+"""Key numbers on the page: the means of the waits first, then the shares within target (fewer
+past four variants compared, so that the page stays one)."""
+MANY = 4
+"""Variants compared beyond which the summary keeps fewer key numbers."""
 
 PHRASES = {
     "title": ("{name}: summary", "{name} : synthèse"),
@@ -33,6 +36,8 @@ PHRASES = {
     "met": ("met", "atteint"),
     "not_met": ("not met", "non atteint"),
     "colon": ("{what}: {rest}", "{what} : {rest}"),
+    "met_by": ("met by {variants}", "atteint par {variants}"),
+    "not_met_by": ("not met by {variants}", "non atteint par {variants}"),
     "then": ("; ", " ; "),
 }
 
@@ -45,7 +50,9 @@ th, td { padding: 3px 6px; border-bottom: 1px solid #d9dce1; text-align: right; 
 th:first-child, td:first-child { text-align: left; } th { background: #eef1f5; }
 td.better { background: #e3f4e8; color: #17692f; } td.worse { background: #fbe5e3; color: #a6291c; }
 small { color: #5f6368; } .legend { color: #5f6368; font-size: 12px; }
-@media print { @page { size: A4; margin: 12mm; } body { margin: 0; } tr { break-inside: avoid; }
+@media print { @page { size: A4; margin: 10mm; } body { margin: 0; font-size: 10.5px; line-height: 1.35; }
+  h1 { font-size: 17px; } h2 { font-size: 13px; margin: 10px 0 4px; } li { margin-bottom: 3px; }
+  table { font-size: 9.5px; } th, td { padding: 2px 4px; } tr { break-inside: avoid; }
   td.better, td.worse, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
 """
 
@@ -60,7 +67,7 @@ def key_numbers(results: Results) -> list[Line]:
     means = [line for line in lines if line.key[0] in ("wait", "blocked_time", "access_delay", "time_to_handover") and line.key[2] == "mean"]
     shares = [line for line in lines if line.key[2] == "within_target"]
     patients = [line for line in lines if line.key[0] == "patients" and line.key[1] in ("left_waiting", "went_elsewhere")]
-    return (means + shares + patients)[:MAX_LINES]
+    return (means + shares + patients)[:MAX_LINES if len(results.others) <= MANY else MAX_LINES // 2]
 
 
 def _cells(results: Results, line: Line) -> list[tuple[str, str, str]]:
@@ -93,16 +100,24 @@ def _run_line(results: Results) -> str:
 
 
 def target_lines(results: Results) -> list[str]:
-    """Each target with a level, and for each variant whether it is met, with the share and its interval."""
+    """Each target with a level, and for each variant whether it is met, with the share and its
+    interval (past four variants compared, only which variants meet it: the page stays one)."""
     lang = results.lang
     share = scale_for("share", 0.0)
     by_target: dict[str, list[str]] = {}
+    met: dict[str, dict[bool, list[str]]] = {}
     for verdict in verdicts(results.summary_rows, results.scenarios):
         if verdict.met is None:
             continue
+        target = describe(verdict.criterion, results.names)
         word = _say("met" if verdict.met else "not_met", lang)
-        by_target.setdefault(describe(verdict.criterion, results.names), []).append(
+        by_target.setdefault(target, []).append(
             f"{verdict.variant} {plain(share.value(verdict.mean), lang)} % {interval(verdict.low, verdict.high, share, lang=lang)} {word}")
+        met.setdefault(target, {True: [], False: []})[verdict.met].append(verdict.variant)
+    if len(results.others) > MANY:
+        return [_say("colon", lang, what=target, rest=_say("then", lang).join(
+            _say("met_by" if ok else "not_met_by", lang, variants=", ".join(variants)) for ok, variants in split.items() if variants))
+            for target, split in met.items()]
     return [_say("colon", lang, what=target, rest=_say("then", lang).join(said)) for target, said in by_target.items()]
 
 

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -204,6 +205,8 @@ def test_the_french_report_and_both_summaries_render_and_print(browser: Browser,
     if name == "report.fr.html":
         assert {"findings", "agreement", "methods"} <= set(page["sections"]) and "Qui gagne, qui paie" in text
         assert all(img["width"] > 0 for img in page["images"])
-    pdf = base64.b64decode(browser.page("Page.printToPDF", printBackground=True)["data"])
+    pdf = base64.b64decode(browser.page("Page.printToPDF", printBackground=True, paperWidth=8.27, paperHeight=11.69)["data"])
     assert pdf.startswith(b"%PDF")
+    if name.startswith("summary"):
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1  # one A4 page
     assert browser.problems() == []
