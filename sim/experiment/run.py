@@ -43,21 +43,21 @@ class Execution:
     command: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class RunOptions:
+@dataclass(frozen=True, kw_only=True)
+class RunOptions(Execution):
     """What the command line may change about a run."""
 
     replications: int | None = None
-    seed: int | None = None
     variants: tuple[str, ...] | None = None
-    out: Path | None = None
-    workers: int = 1
-    force: bool = False
     precision: float = 0.05
     max_replications: int | None = None
     events: bool = False
-    scheduler: str | None = None
-    command: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, execution: Execution, replications: int, seed: int, out: Path) -> RunOptions:
+        """The options of the run a study makes: its execution, with the replications, seed and folder it settled on."""
+        return cls(replications=replications, seed=seed, out=out, workers=execution.workers, force=execution.force,
+                   scheduler=execution.scheduler, command=execution.command)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from sim.scenario import schema, units
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.limits import MAX_VARIANTS
 from sim.scenario.loader import LoadedScenario, load_file, load_text
+from sim.scenario.merge import value_at
 
 BASE = "base"
 """The baseline of a sensitivity run: every input as the scenario writes it."""
@@ -82,14 +83,10 @@ def _digits(x: float) -> str:
 
 def number(value: float | str) -> float:
     """A value of a range as a number in the base unit (minutes, per minute)."""
-    if isinstance(value, (int, float)):
-        return float(value)
-    for parse in (units.parse_duration, units.parse_rate):
-        try:
-            return float(parse(value))
-        except ValueError:
-            continue
-    raise ValueError(f"'{value}' is not a number, a duration or a rate")
+    found = units.amount(value)
+    if found is None:
+        raise ValueError(f"'{value}' is not a number, a duration or a rate")
+    return found
 
 
 def kind_of(spec: schema.UncertainInput, current: Any) -> str:
@@ -107,17 +104,10 @@ def kind_of(spec: schema.UncertainInput, current: Any) -> str:
 
 def current(data: Any, path: str) -> Any:
     """The value at a dotted path of a scenario's data (None where there is none)."""
-    node = data
-    for part in path.split("."):
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, list) and any(isinstance(item, dict) and item.get("name") == part for item in node):
-            node = next(item for item in node if isinstance(item, dict) and item.get("name") == part)
-        else:
-            return None
-    return node
+    try:
+        return value_at(data, path)
+    except ValueError:
+        return None
 
 
 def inputs(scenario: schema.Scenario, data: dict[str, Any]) -> list[Input]:
@@ -152,7 +142,7 @@ def _problem(path: Path, key: str, message: str) -> ScenarioError:
 
 def with_variants(path: Path, data: dict[str, Any], overlays: dict[str, dict[str, Any]], sha256: str) -> LoadedScenario:
     """The scenario with one variant per overlay (the first the baseline): same random patients."""
-    document = {k: v for k, v in data.items() if k not in ("variants", "baseline", "sweep", "uncertain")}
+    document = dict(data)  # a variant's data: the experiment keys are already out of it
     document["variants"] = overlays
     document["baseline"] = next(iter(overlays))
     try:
@@ -217,8 +207,7 @@ def execute(plan: Study, options: Execution, section: str, describe: Callable[[A
         extra = also(executor) if also is not None else None
     finally:
         executor.close()
-    run_options = RunOptions(replications=plan.replications, seed=plan.seed, out=plan.out, workers=options.workers, force=options.force,
-                             scheduler=options.scheduler, command=options.command)
+    run_options = RunOptions.of(options, plan.replications, plan.seed, plan.out)
     files = build_files(Plan(loaded, loaded.names, plan.replications, plan.seed, plan.out), results, run_options,
                         time.perf_counter() - started)
     manifest = json.loads(files["manifest.json"])

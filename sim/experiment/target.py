@@ -39,11 +39,10 @@ from sim.scenario import schema
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.limits import MAX_CAPACITY, MAX_VARIANTS
 from sim.scenario.loader import LoadedScenario, load_file, load_text
+from sim.scenario.merge import value_at
 
 ALPHA = 0.05
 """The chance, over all its looks, that a candidate is wrongly judged."""
-PASSES = ("variants", "baseline", "sweep")
-"""Keys of the scenario the search replaces: it sweeps the lever over one variant."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,20 +102,7 @@ def _at_the_file(err: ScenarioError, path: Path, what: str) -> ScenarioError:
 def lever_value(data: Any, lever: str, whole: bool = True) -> float:
     """The number the lever names in the scenario's data, a whole one unless `whole` is False
     (ValueError saying why if it is not one)."""
-    node, walked = data, []
-    for part in lever.split("."):
-        if isinstance(node, dict):
-            if part not in node:
-                known = ", ".join(str(k) for k in node) or "none"
-                raise ValueError(f"{'.'.join(walked) or 'the scenario'} has no key '{part}' (keys: {known})")
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, list) and any(isinstance(item, dict) and item.get("name") == part for item in node):
-            node = next(item for item in node if isinstance(item, dict) and item.get("name") == part)  # an item by its name
-        else:
-            raise ValueError(f"{'.'.join(walked) or 'the scenario'} has no item '{part}'")
-        walked.append(part)
+    node = value_at(data, lever)
     if isinstance(node, dict) and "capacity" in node:
         raise ValueError(f"{lever} is a resource with a schedule or options: name its capacity ({lever}.capacity)")
     if isinstance(node, bool) or not isinstance(node, int if whole else (int, float)):
@@ -176,7 +162,7 @@ def prepare(path: Path, options: TargetOptions) -> tuple[LoadedScenario, dict[fl
         lever_value(data, options.lever, whole=options.step is None)
     except ValueError as err:
         raise _fail(path, f"--lever {options.lever}: {err}") from None
-    swept = {k: v for k, v in data.items() if k not in PASSES}
+    swept = dict(data)  # a variant's data: the experiment keys are already out of it
     swept["sweep"] = {options.lever: candidates(options)}
     try:
         loaded = load_text(yaml.safe_dump(swept, sort_keys=False, allow_unicode=True), str(path), base_dir=path.parent, sha256=base.sha256)
@@ -346,8 +332,7 @@ def _write(searcher: Searcher, ran: list[Candidate], options: TargetOptions, out
     variants = tuple(c.variant for c in ran)
     judged = replace(searcher.loaded, variants=tuple(searcher.loaded.variant(v) for v in variants), baseline=variants[0])
     plan_ = Plan(judged, variants, ran[0].replications, searcher.seed, out)  # compared with the smallest value judged
-    run_options = RunOptions(replications=plan_.replications, seed=searcher.seed, out=out, workers=options.workers, force=options.force,
-                             scheduler=options.scheduler, command=options.command)
+    run_options = RunOptions.of(options, plan_.replications, searcher.seed, out)
     results = {t: r for t, r in searcher.results.items() if t.variant in variants and t.replication < plan_.replications}
     files = build_files(plan_, results, run_options, wall)
     manifest = json.loads(files["manifest.json"])

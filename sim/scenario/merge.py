@@ -232,6 +232,25 @@ def _list_index(items: list[Any], segment: Any) -> int | None:
     return None
 
 
+def value_at(data: Any, path: str) -> Any:
+    """The value a dotted path names, addressed as variants and sweeps address it (a list item by
+    index or name, a rule's inside through its name); ValueError saying which part is missing."""
+    node, walked = data, []
+    for part in path.split("."):
+        where = ".".join(walked) or "the scenario"
+        if isinstance(node, dict):
+            if part not in node:
+                raise ValueError(f"{where} has no key '{part}' (keys: {', '.join(str(k) for k in node) or 'none'})")
+            node = node[part]
+        elif isinstance(node, list) and (index := _list_index(node, part)) is not None:
+            inner = _wrapper(node[index], part)
+            node = node[index] if inner is None else node[index][inner]
+        else:
+            raise ValueError(f"{where} has no item '{part}'")
+        walked.append(part)
+    return node
+
+
 def settings_changed(overlay: Any) -> Iterator[tuple[Position, str]]:
     """(position, dotted key) of each run setting of the whole experiment that `overlay` sets."""
     for parts, position in _leaves(overlay, []):

@@ -57,6 +57,19 @@ def parse_rate(value: object) -> float:
     return float(match.group(1)) / MINUTES_PER[match.group(2)]
 
 
+def amount(value: object) -> float | None:
+    """A number, a duration (in minutes) or a rate (per minute) as a number in base units; None
+    when it is none of them (a range's end: `uncertain` ranges vary only those)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    for parse in (parse_duration, parse_rate):
+        try:
+            return parse(value)
+        except ValueError:
+            continue
+    return None
+
+
 def parse_speed(value: object) -> float:
     """Kilometres per minute in a speed such as ``45km/h``."""
     text = _text(value, "speed", "45km/h, 0.75km/min")

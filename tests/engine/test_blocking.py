@@ -310,10 +310,7 @@ cooperation: [{route: {arrivals: [ed], among: [h, b], choose: {weights: {b: 1}},
     assert result.value("transfers", "h>b", "count") == result.value("patients", "arrivals", "count")
 
 
-def test_wait_above_is_checked_again_while_the_patient_waits() -> None:
-    """The partner has one bed, often busy: a patient who finds it busy when it has waited 1 h is
-    checked again every 30 min, and some go later, at 1 h + k × 30 min (never at other times)."""
-    text = """
+RECHECK = """
 version: 1
 name: recheck
 run: {horizon: 20d}
@@ -325,6 +322,14 @@ arrivals: [{name: ed, at: h, rate: 8/d, pathway: visit}]
 pathways: {visit: [{use: bed, name: admission, for: {exponential: {mean: 4h}}}]}
 cooperation: [{overflow: {resource: bed, from: h, to: [c], when: {wait_above: 1h}, recheck: 30min}}]
 """
+"""One bed at home and one at the partner, often busy: patients waiting past 1 h are offered the
+partner, checked again every 30 min."""
+
+
+def test_wait_above_is_checked_again_while_the_patient_waits() -> None:
+    """The partner has one bed, often busy: a patient who finds it busy when it has waited 1 h is
+    checked again every 30 min, and some go later, at 1 h + k × 30 min (never at other times)."""
+    text = RECHECK
     log = simulate(scenario(text), 0, SEED, events=True).event_log.decoded()
     delays = []
     for events in events_by_patient(log).values():
@@ -356,18 +361,7 @@ def test_time_to_handover_is_arrival_to_leaving_the_kept_box_as_the_event_log_gi
 def test_patients_refused_for_lack_of_room_are_those_whose_first_check_found_the_partner_full() -> None:
     """`transfers refused:h` counts each patient still waiting at home after `wait_above` whose
     first check found no partner with room (sent later at a recheck, or never): read off the log."""
-    text = """
-version: 1
-name: refused
-run: {horizon: 20d}
-sites:
-  h: {location: [50.0, 3.0], resources: {bed: 1}}
-  c: {location: [50.1, 3.0], resources: {bed: 1}}
-transport: {times: {h-c: 10min}}
-arrivals: [{name: ed, at: h, rate: 8/d, pathway: visit}]
-pathways: {visit: [{use: bed, name: admission, for: {exponential: {mean: 4h}}}]}
-cooperation: [{overflow: {resource: bed, from: h, to: [c], when: {wait_above: 1h}, recheck: 30min}}]
-"""
+    text = RECHECK
     result = simulate(scenario(text), 0, SEED, events=True)
     end = 20 * 1440
     refused = 0

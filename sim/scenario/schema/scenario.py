@@ -94,28 +94,15 @@ class UncertainInput(Strict):
     def _sourced(self) -> UncertainInput:
         if (self.source is None) == (self.assumption is None):
             raise ValueError("an uncertain input needs exactly one of `source` (where the range comes from) or `assumption` (why it is assumed)")
-        low, high, mode = (_amount(v) for v in (self.low, self.high, self.mode))
         for end, value in (("low", self.low), ("high", self.high), ("mode", self.mode)):
-            if value is not None and _amount(value) is None:
+            if value is not None and units.amount(value) is None:
                 raise ValueError(f"{end} ({value}) is not a number, a duration (9d) or a rate (180/d): only those can vary in a range")
-        if low is not None and high is not None and not low < high:
+        low, high, mode = (units.amount(v) for v in (self.low, self.high, self.mode))
+        if not low < high:
             raise ValueError(f"the range must go up: low ({self.low}) must be below high ({self.high})")
-        if mode is not None and low is not None and high is not None and not low <= mode <= high:
+        if mode is not None and not low <= mode <= high:
             raise ValueError(f"mode ({self.mode}) must lie between low ({self.low}) and high ({self.high})")
         return self
-
-
-def _amount(value: float | str | None) -> float | None:
-    """A range's end as a number in base units (minutes, per minute), or None when it is none of
-    a number, a duration or a rate (the check of the value at its path says what is wrong)."""
-    if value is None or isinstance(value, (int, float)):
-        return value
-    for parse in (units.parse_duration, units.parse_rate):
-        try:
-            return parse(value)
-        except ValueError:
-            continue
-    return None
 
 
 class Scenario(Strict):
