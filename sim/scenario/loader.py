@@ -285,21 +285,24 @@ def _expand_variants(data: dict[str, Any], context: _Context, base: schema.Scena
 
 def _check_ranges(data: dict[str, Any], context: _Context) -> None:
     """Each end of each `uncertain` range merged into the scenario and validated, as a sweep point
-    would be: a path that does not exist, or a value its key does not take, is reported there."""
+    would be: a path that does not exist, or a value its key does not take, is reported there
+    (once per range: the first end that fails says it)."""
     ranges = data["uncertain"]
     root = strip_experiment_keys(data)
     for path, spec in ranges.items():
         for end in ("low", "high", "mode"):
             if end not in spec:
                 continue
-            name = f"uncertain {path} = {end}"
+            before = len(context.problems)
             errors: list[MergeError] = []
             value = LocDict({path: spec[end]}, pos=ranges.where(path), key_pos={path: spec.where(end)})
             merged = merge(root, value, errors, _open_map)
             for err in errors:
                 context.add(err.position, f"uncertain.{path}", err.message.replace("sweep", "uncertain"), None)
             if not errors:
-                context.validate(merged, data, name)
+                context.validate(merged, data, f"uncertain.{path}.{end}")
+            if len(context.problems) > before:
+                break
 
 
 _SETTING_MESSAGE = ("replications and seed belong to the whole run, not to a variant (set them in the base `run`, "

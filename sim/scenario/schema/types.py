@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    Tag,
     WithJsonSchema,
 )
 
@@ -196,5 +197,9 @@ class Translated(Strict):
     """The French name (default: the English one)."""
 
 
-Label = Union[LabelText, Translated]
+Label = Annotated[
+    Union[Annotated[LabelText, Tag("<text>")], Annotated[Translated, Tag("<languages>")]],
+    Discriminator(lambda v: "<text>" if isinstance(v, str) else "<languages>" if isinstance(v, (dict, Translated)) else None,
+                  custom_error_type="choice", custom_error_message="expected a text, or one per language: {en: ..., fr: ...}"),
+]
 """A name for people shown in tables and reports: one text, or one per language (`{en: ..., fr: ...}`)."""
