@@ -5,6 +5,7 @@ next unit is theirs (`UseForKeep`, `ReleaseKeep`): obtaining a unit frees the un
 
 from __future__ import annotations
 
+from heapq import heappush
 from typing import Any
 
 from sim.cooperation import OverflowPolicy
@@ -12,7 +13,7 @@ from sim.engine.context import END, QUEUE, START, Context
 from sim.engine.events import NORMAL, Wakeup
 from sim.engine.node import Node
 from sim.engine.patients import Patient
-from sim.engine.records import WaitRecord
+from sim.engine.records import FOLD_LENGTH, WaitRecord
 from sim.engine.resources import Resource
 
 
@@ -29,7 +30,7 @@ class Timer(Wakeup):
         """Leave unseen, unless served in the meantime."""
         ctx = self.node.ctx
         if self.resource.withdraw(ctx.env.now, self.ticket):
-            self.node.record_wait(self.patient, ctx.env.now, left=True)
+            self.node.record_left(self.patient, ctx.env.now)
             ctx.leave_unseen(self.patient)
 
 
@@ -87,7 +88,7 @@ class Acquire(Node):
         (None: this step does not end a keep, as a booked scanner)."""
 
     def enter(self, patient: Patient) -> None:
-        now = self.ctx.env.now
+        now = self.ctx.env._now
         resource = self.resources[patient.site]
         if patient.diverted is self:
             patient.diverted = None  # arrived at the partner: it asks here, its wait runs on
@@ -99,19 +100,24 @@ class Acquire(Node):
             patient.since = now
             if self.overflows is not None and self._divert(patient, now):
                 return
-        if resource.try_start(now):
+        if resource.busy < resource.capacity and not resource.waiting:  # `resource.try_start`, inlined: the hot path
+            resource.busy += 1
+            changes = resource.changes
+            changes.extend((now, resource.busy, 0, resource.capacity))
+            if len(changes) >= FOLD_LENGTH:
+                resource.log.fold()
             self.take(patient, resource, now)
             return
         if self.ctx.log is not None:
             self.ctx.event(patient, self.label, resource.code, QUEUE)
         limit = self.slot(self.patience, patient) if self.patience is not None else None
         if limit == 0.0:
-            self.record_wait(patient, now, left=True)
+            self.record_left(patient, now)
             self.ctx.leave_unseen(patient)
             return
         value, from_attribute = self.priority
         rank = patient.attrs[value] if from_attribute else (value or 0.0)
-        ticket = resource.enqueue(now, rank, patient, self._served)
+        ticket = resource.enqueue(now, rank, patient, self.take)
         if limit is not None:
             self.ctx.env.schedule(Timer(patient, ticket, resource, self), NORMAL, limit)
         if self.overflows is not None and self.overflows[patient.site] is not None:
@@ -146,32 +152,27 @@ class Acquire(Node):
             patient.reserved = reserved
         self.ctx.move(patient, target, self.label, node.enter, self.blocked)
 
-    def _served(self, patient: Patient, now: float) -> None:
-        self.take(patient, self.resources[patient.site], now)
-
     def take(self, patient: Patient, resource: Resource, now: float) -> None:
         """The patient has obtained a unit: its wait ends, a unit it kept is freed, its care starts."""
-        self.record_wait(patient, now)
+        if self.waits is not None:
+            record = self.waits[patient.site]
+            if record is not None:
+                if record.hour_sums is None and patient.counted:  # the usual case of `record.add`, inlined
+                    record.waits.append(now - patient.since)
+                else:
+                    record.add(now, now - patient.since, patient.counted)
         if self.ctx.log is not None:
             self.ctx.event(patient, self.label, resource.code, START)
         if patient.kept is not None and self.blocked is not None:
             self.ctx.unkeep(patient, now, self.blocked)
         self.started(patient, resource, now)
 
-    def record_wait(self, patient: Patient, now: float, left: bool = False) -> None:
-        """Keep the wait at a named step: in the hourly series always, as a wait if counted."""
-        if self.waits is None:
-            return
-        record = self.waits[patient.site]
+    def record_left(self, patient: Patient, now: float) -> None:
+        """Keep the wait at a named step of a patient leaving unseen (a wait that ended without care)."""
+        record = self.waits[patient.site] if self.waits is not None else None
         if record is not None:
-            wait = now - patient.since
-            if record.hour_sums is not None:
-                hour = int(now // 60)
-                record.hour_sums[hour] += wait
-                record.hour_counts[hour] += 1
-            if patient.counted:
-                record.waits.append(wait)
-                record.left += left
+            record.add(now, now - patient.since, patient.counted)
+            record.left += patient.counted
 
     def started(self, patient: Patient, resource: Resource, now: float) -> None:
         """The patient holds a unit from `now`."""
@@ -185,20 +186,32 @@ class UseFor(Acquire):
     one slot, the slot length of the site's calendar (`per_site`).
     """
 
-    __slots__ = ("duration", "per_site")
+    __slots__ = ("duration", "per_site", "wake")
 
     def __init__(self, ctx: Context, duration: list[int] | None, per_site: list[float] | None = None, **kw: Any):
         super().__init__(ctx, **kw)
         self.duration, self.per_site = duration, per_site
+        self.wake = [self._done]
+        """The patient's callbacks while it holds the unit: SimPy only reads them, so one list serves all."""
 
     def started(self, patient: Patient, resource: Resource, now: float) -> None:
-        patient.callbacks = [self._done]
-        length = self.slot(self.duration, patient) if self.duration is not None else self.per_site[patient.site]
-        self.ctx.env.schedule(patient, NORMAL, length)
+        patient.callbacks = self.wake
+        if self.duration is None:
+            length = self.per_site[patient.site]
+        else:  # `self.slot`, inlined: the hot path
+            slot = self.duration[patient.stream]
+            bit = 1 << slot
+            if patient.used & bit:
+                length = self.ctx.revisit(patient, slot)
+            else:
+                patient.used |= bit
+                length = patient.draws[slot]
+        ctx = self.ctx
+        heappush(ctx.queue, (now + length, NORMAL, next(ctx.eid), patient))
 
     def _done(self, patient: Patient) -> None:
         resource = self.resources[patient.site]
-        resource.release(self.ctx.env.now)
+        resource.release(self.ctx.env._now)
         if self.ctx.log is not None:
             self.ctx.event(patient, self.label, resource.code, END)
         self.next.enter(patient)

@@ -127,7 +127,7 @@ def build(scenario: schema.Scenario, replication: int, seed: int, events: bool =
     exit_node = Exit(ctx)
     compiler = Compiler(model, slots, exit_node)
     for s, arrival in enumerate(scenario.arrivals):
-        first = compiler.pathway(arrival.pathway)
+        first = compiler.pathway(arrival.pathway).next  # past the pathway's Jump: one call less a patient
         profile = rate_profile(arrival, end, int(offset // 1440))
         generator = streams.generator(seed, replication, "arrivals", arrival.name)
         driver = ArrivalDriver(env, s, site_index[arrival.at], profile, generator, draws[s], first.enter, warmup, ctx.arrive)

@@ -9,7 +9,7 @@ from typing import Any
 
 from simpy.core import Environment
 
-from sim.engine.events import NORMAL
+from sim.engine.events import NORMAL, heap
 from sim.engine.patients import Patient, StreamDraws
 from sim.engine.records import EVENT_KINDS, EventLog, StreamRecord, TransferRecord, WaitRecord
 from sim.engine.resources import Resource
@@ -27,6 +27,8 @@ class Context:
     def __init__(self, env: Environment, draws: list[StreamDraws], stream_records: list[StreamRecord], end: float,
                  transport: list[list[float | None]], transfers: dict[tuple[int, int], TransferRecord], warmup: float = 0.0):
         self.env = env
+        self.queue, self.eid = heap(env)
+        """SimPy's heap and event counter, for the hot steps' wakeups (`events.heap`)."""
         self.warmup = warmup
         self.draws = draws
         self.stream_records = stream_records
@@ -52,6 +54,10 @@ class Context:
         if not patient.used & bit:
             patient.used |= bit
             return patient.draws[slot]
+        return self.revisit(patient, slot)
+
+    def revisit(self, patient: Patient, slot: int) -> float:
+        """The patient's value of quantity `slot` on a return to its step: keyed by the visit."""
         visits = patient.revisits if patient.revisits is not None else {}
         patient.revisits = visits
         visits[slot] = visits.get(slot, 0) + 1

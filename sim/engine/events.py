@@ -10,10 +10,12 @@ tested with SimPy 4.1.1 and 4.1.2:
 - `Environment.step` pops the earliest entry, sets `event.callbacks` to None and calls each of
   its former callbacks with the event;
 - it then reads `event._ok`, and only a falsy one (a failed event) needs anything more;
-- `env._eid` is the counter that numbers scheduled events.
+- `env._eid` is the counter that numbers scheduled events;
+- `env._now` is the clock that `env.now` returns.
 
-`Wakeup` is the base of every such object; `scheduled` and `pending` are the only readers of
-SimPy's private fields. A new SimPy release is checked against this module by
+`Wakeup` is the base of every such object. Besides `scheduled`, `pending` and `heap`, only the
+hot steps (a timed step, an arrival, a unit freed) read SimPy's private fields: they read the
+clock as `env._now` and push onto the heap exactly the entry `schedule` would, without the call. A new SimPy release is checked against this module by
 `tests/engine/test_events.py`.
 """
 
@@ -43,6 +45,12 @@ class Wakeup:
         """Be woken after `delay` minutes by `callback(self)`."""
         self.callbacks = [callback]
         env.schedule(self, NORMAL, delay)
+
+
+def heap(env: Environment) -> tuple[list[tuple[float, int, int, Any]], Iterator[int]]:
+    """SimPy's heap and event counter: `heappush(queue, (env._now + delay, NORMAL, next(eid), x))`
+    is `env.schedule(x, NORMAL, delay)` without the call."""
+    return env._queue, env._eid
 
 
 def scheduled(env: Environment) -> int:

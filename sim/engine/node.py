@@ -22,5 +22,11 @@ class Node:
         raise NotImplementedError
 
     def slot(self, slots: list[int], patient: Patient) -> float:
-        """The patient's number for a quantity whose slot per stream is `slots`."""
-        return self.ctx.number(patient, slots[patient.stream])
+        """The patient's number for a quantity whose slot per stream is `slots` (`Context.number`,
+        its first-visit case inlined: the hot path)."""
+        slot = slots[patient.stream]
+        bit = 1 << slot
+        if patient.used & bit:
+            return self.ctx.revisit(patient, slot)
+        patient.used |= bit
+        return patient.draws[slot]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from heapq import heappush
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from simpy.core import Environment
 from sim.engine import streams
 from sim.engine.arrivals import RateProfile, arrival_times
 from sim.engine.distributions import Sampler
-from sim.engine.events import NORMAL, Wakeup
+from sim.engine.events import NORMAL, Wakeup, heap
 
 
 class Patient(Wakeup):
@@ -134,13 +135,15 @@ class ArrivalDriver(Wakeup):
     """
 
     __slots__ = ("env", "stream", "site", "draws", "start", "warmup", "_chunks", "_times", "_rows", "_attrs", "_pos", "created",
-                 "on_arrival", "route", "travel")
+                 "on_arrival", "route", "travel", "_queue", "_eid", "_wake")
 
     def __init__(self, env: Environment, stream: int, site: int, profile: RateProfile, generator: np.random.Generator,
                  draws: StreamDraws, start: Callable[[Patient], None], warmup: float, on_arrival: Callable[[Patient], None]):
         self.callbacks: list[Callable[[Any], None]] | None = None
         self.env, self.stream, self.site, self.draws, self.start, self.warmup = env, stream, site, draws, start, warmup
         self.on_arrival = on_arrival
+        self._queue, self._eid = heap(env)
+        self._wake = [self._arrive]
         self.route: Callable[[Patient], int] | None = None
         """Chooses the care site at arrival (a `route` rule), if any."""
         self.travel: Callable[[Patient, int], None] | None = None
@@ -162,16 +165,21 @@ class ArrivalDriver(Wakeup):
             self._times = chunk.tolist()
             self._rows, self._attrs = self.draws.rows(len(self._times))
             self._pos = 0
-        self.callbacks = [self._arrive]
-        self.env.schedule(self, NORMAL, self._times[self._pos] - self.env.now)
+        self.callbacks = self._wake
+        now = self.env._now
+        heappush(self._queue, (now + (self._times[self._pos] - now), NORMAL, next(self._eid), self))
 
     def _arrive(self, _: Any) -> None:
-        now = self.env.now
+        now = self.env._now
         k = self._pos
         patient = Patient(self.stream, self.created, self.site, self._attrs[k], self._rows[k], now, now >= self.warmup)
         self._pos += 1
         self.created += 1
-        self._schedule_next()
+        if self._pos < len(self._times):  # `_schedule_next` within a chunk, inlined: the hot path
+            self.callbacks = self._wake
+            heappush(self._queue, (now + (self._times[self._pos] - now), NORMAL, next(self._eid), self))
+        else:
+            self._schedule_next()
         if self.route is not None:
             site = self.route(patient)
             if self.travel is not None and site != patient.site:

@@ -14,6 +14,8 @@ import numpy as np
 
 FOLD_EVERY = 16384
 """State changes kept before they are folded into the integrals."""
+FOLD_LENGTH = FOLD_EVERY * 4
+"""Length of the flat change list (four numbers a change) at which it is folded."""
 
 SIGNALS = ("busy", "capacity", "ratio", "open", "full", "queue")
 """Integrated signals of a resource: busy units, capacity in force, busy/capacity where open,
@@ -29,7 +31,7 @@ class StateLog:
     difference of two values.
     """
 
-    __slots__ = ("_log", "hours", "at_hours", "_integral", "_t0", "_state", "warmup", "end", "peak", "queue_max",
+    __slots__ = ("changes", "hours", "at_hours", "_integral", "_t0", "_state", "warmup", "end", "peak", "queue_max",
                  "thresholds")
 
     def __init__(self, warmup: float, end: float, busy: int, queue: int, capacity: int, thresholds: tuple[float, ...] = ()):
@@ -39,21 +41,22 @@ class StateLog:
         self.at_hours = np.full((len(self.hours), width), np.nan)
         self._integral = np.zeros(width)
         self._t0, self._state = 0.0, (busy, queue, capacity)
-        self._log: list[float] = []
-        """Changes, flat: time, busy, queue, capacity, time, busy, ..."""
+        self.changes: list[float] = []
+        """Changes, flat: time, busy, queue, capacity, time, busy, ... A resource appends to it
+        in its hot path and calls `fold` when it reaches FOLD_LENGTH, as `record` does."""
         self.peak = busy if warmup <= 0 else 0
         self.queue_max = queue if warmup <= 0 else 0
 
     def record(self, t: float, busy: int, queue: int, capacity: int) -> None:
         """The state from time t on (the hot path: one extend of a flat list)."""
-        log = self._log
-        log.extend((t, busy, queue, capacity))
-        if len(log) >= FOLD_EVERY * 4:
-            self._fold()
+        changes = self.changes
+        changes.extend((t, busy, queue, capacity))
+        if len(changes) >= FOLD_LENGTH:
+            self.fold()
 
-    def _fold(self, until: float | None = None) -> None:
+    def fold(self, until: float | None = None) -> None:
         """Integrate the logged changes (and the state in force until `until`)."""
-        changes = np.asarray(self._log, dtype=float).reshape(-1, 4)
+        changes = np.fromiter(self.changes, dtype=float, count=len(self.changes)).reshape(-1, 4)
         times = np.concatenate([[self._t0], changes[:, 0]])
         busy = np.concatenate([[self._state[0]], changes[:, 1]])
         queue = np.concatenate([[self._state[1]], changes[:, 2]])
@@ -88,11 +91,11 @@ class StateLog:
             self._t0, self._state = float(times[-1]), (int(busy[-1]), int(queue[-1]), int(cap[-1]))
         else:
             self._t0 = until
-        self._log.clear()
+        self.changes.clear()
 
     def close(self) -> None:
         """Integrate up to the end of the run; call once, after the last record."""
-        self._fold(until=self.end)
+        self.fold(until=self.end)
 
     def integral(self, t0: float, t1: float) -> np.ndarray:
         """Integrals of every signal from t0 to t1 (hour boundaries or the warm-up end, after `close`)."""
@@ -121,6 +124,15 @@ class WaitRecord:
     def __post_init__(self) -> None:
         self.hour_sums = None if self.hours is None else [0.0] * (self.hours + 1)
         self.hour_counts = None if self.hours is None else [0] * (self.hours + 1)
+
+    def add(self, now: float, wait: float, counted: bool) -> None:
+        """A wait ending now: in the hourly series if kept, and as a wait if the patient is counted."""
+        if self.hour_sums is not None:
+            hour = int(now // 60)
+            self.hour_sums[hour] += wait
+            self.hour_counts[hour] += 1
+        if counted:
+            self.waits.append(wait)
 
 
 @dataclass

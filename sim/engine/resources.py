@@ -4,6 +4,9 @@ Smaller priority values are served first, first come first served among equals. 
 capacity in force drops, patients in service finish and nobody new starts above the new
 capacity; when it rises, waiting patients start at once. Services start directly (no
 request or release events), which keeps a resource to a few operations per patient.
+
+The hot paths (a unit taken at once, a patient queued, a unit freed) append to the state log's
+change list themselves, as `StateLog.record` does, to save a call per change.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
-from sim.engine.records import StateLog
+from sim.engine.records import FOLD_LENGTH, StateLog
 from sim.scenario import schema
 
 if TYPE_CHECKING:
@@ -26,7 +29,8 @@ Timeline = list[tuple[float, int]]
 class Resource:
     """A capacity at a site, with its queue and its state log."""
 
-    __slots__ = ("key", "capacity", "busy", "waiting", "_heap", "_seq", "log", "code", "blocked", "blocked_log", "nights", "base", "shift")
+    __slots__ = ("key", "capacity", "busy", "waiting", "_heap", "_seq", "log", "code", "blocked", "blocked_log", "nights", "base", "shift",
+                 "changes")
 
     def __init__(self, key: str, capacity: int, log: StateLog, blocked_log: StateLog | None = None):
         self.key = key
@@ -36,6 +40,7 @@ class Resource:
         self._heap: list[list[Any]] = []
         self._seq = 0
         self.log = log
+        self.changes = log.changes
         self.code = 0
         """Code of the resource's name in the event log, when events are recorded."""
         self.blocked = 0
@@ -53,7 +58,10 @@ class Resource:
         """Take a unit at once if one is free and nobody waits; True when taken."""
         if self.busy < self.capacity and not self.waiting:
             self.busy += 1
-            self.log.record(now, self.busy, 0, self.capacity)
+            changes = self.changes
+            changes.extend((now, self.busy, 0, self.capacity))
+            if len(changes) >= FOLD_LENGTH:
+                self.log.fold()
             return True
         return False
 
@@ -63,12 +71,15 @@ class Resource:
         self.log.record(now, self.busy, self.waiting, self.capacity)
 
     def enqueue(self, now: float, priority: float, patient: Patient, start: Any) -> list[Any]:
-        """Queue `patient`; `start(patient, now)` runs when a unit is given. Returns the ticket."""
+        """Queue `patient`; `start(patient, self, now)` runs when a unit is given. Returns the ticket."""
         self._seq += 1
         ticket = [priority, self._seq, patient, start]
         heappush(self._heap, ticket)
         self.waiting += 1
-        self.log.record(now, self.busy, self.waiting, self.capacity)
+        changes = self.changes
+        changes.extend((now, self.busy, self.waiting, self.capacity))
+        if len(changes) >= FOLD_LENGTH:
+            self.log.fold()
         return ticket
 
     def withdraw(self, now: float, ticket: list[Any]) -> bool:
@@ -84,9 +95,15 @@ class Resource:
         """Free one unit and start whoever waits first, if the capacity in force allows."""
         self.busy -= 1
         if self.waiting and self.busy < self.capacity:
-            self._serve(now)
-        else:
-            self.log.record(now, self.busy, self.waiting, self.capacity)
+            if self.busy + 1 == self.capacity or self.waiting == 1:
+                self._serve_one(now)
+            else:
+                self._serve(now)
+            return
+        changes = self.changes
+        changes.extend((now, self.busy, self.waiting, self.capacity))
+        if len(changes) >= FOLD_LENGTH:
+            self.log.fold()
 
     def set_base(self, now: float, base: int) -> None:
         """A new capacity from the resource's own timeline; what rules lend stays on top."""
@@ -124,7 +141,7 @@ class Resource:
             starts.append((start, ticket[2]))
         self.log.record(now, self.busy, self.waiting, self.capacity)
         for start, patient in starts:
-            start(patient, now)
+            start(patient, self, now)
 
     def _serve_one(self, now: float) -> None:
         """The usual case: one unit is free, so the first live ticket starts."""
@@ -137,8 +154,11 @@ class Resource:
         ticket[3] = None
         self.busy += 1
         self.waiting -= 1
-        self.log.record(now, self.busy, self.waiting, self.capacity)
-        start(ticket[2], now)
+        changes = self.changes
+        changes.extend((now, self.busy, self.waiting, self.capacity))
+        if len(changes) >= FOLD_LENGTH:
+            self.log.fold()
+        start(ticket[2], self, now)
 
 
 def week_minute(window_day: int, time_of_day: float) -> float:

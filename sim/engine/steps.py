@@ -64,7 +64,7 @@ class Branch(Node):
         total, chosen = 0.0, None
         attrs = patient.attrs
         for conditions, p, node in self.options:
-            if all(attribute_key(attrs[a]) in allowed for a, allowed in conditions):
+            if not conditions or all(attribute_key(attrs[a]) in allowed for a, allowed in conditions):
                 total += p
                 chosen = node
                 if u < total:
@@ -100,13 +100,13 @@ class TransferReserve(Node):
         now = self.ctx.env.now
         patient.since = now
         if self.resource.try_start(now):
-            self._go(patient, now)
+            self._go(patient, self.resource, now)
             return
         if self.ctx.log is not None:
             self.ctx.event(patient, self.label, self.resource.code, QUEUE)
         self.resource.enqueue(now, 0.0, patient, self._go)
 
-    def _go(self, patient: Patient, now: float) -> None:
+    def _go(self, patient: Patient, resource: Resource, now: float) -> None:
         patient.reserved = self.resource
         self.ctx.move(patient, self.destination, self.label, self.next.enter, self.blocked)
 

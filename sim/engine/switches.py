@@ -12,7 +12,6 @@ from simpy.core import Environment
 
 from sim.cooperation import Hysteresis, Switch, merged
 from sim.engine.events import NORMAL, Wakeup
-from sim.engine.records import StateLog
 from sim.engine.resources import Resource
 
 
@@ -62,7 +61,11 @@ class StateWatch:
         self.env, self.switch, self.decide, self.resource = env, switch, decide, resource
         self.pending: Deadline | None = None
         """The deadline of the condition holding now, if it holds."""
-        resource.log = WatchedLog(resource.log, self) if not isinstance(resource.log, WatchedLog) else resource.log.also(self)
+        if not isinstance(resource.changes, WatchedChanges):
+            watched = WatchedChanges(resource.changes)
+            watched.watches = []
+            resource.changes = resource.log.changes = watched
+        resource.changes.watches.append(self)
         self.observe(env.now, resource.busy, resource.capacity)
 
     def observe(self, now: float, busy: int, capacity: int) -> None:
@@ -85,23 +88,15 @@ class StateWatch:
         self.observe(now, self.resource.busy, self.resource.capacity)
 
 
-class WatchedLog:
-    """A resource's state log that also tells its watches of every change."""
+class WatchedChanges(list):
+    """A resource's list of state changes that also tells its watches of every change: the
+    resource's hot paths and its state log append to it alike (`Resource.changes`)."""
 
-    __slots__ = ("log", "watches")
+    __slots__ = ("watches",)
 
-    def __init__(self, log: StateLog, watch: StateWatch):
-        self.log, self.watches = log, [watch]
-
-    def also(self, watch: StateWatch) -> WatchedLog:
-        """The same log, telling one more watch."""
-        self.watches.append(watch)
-        return self
-
-    def record(self, now: float, busy: int, waiting: int, capacity: int) -> None:
-        self.log.record(now, busy, waiting, capacity)
+    def extend(self, change: Any) -> None:
+        """Append one change (time, busy, waiting, capacity), then tell each watch."""
+        super().extend(change)
+        now, busy, _, capacity = change
         for watch in self.watches:
             watch.observe(now, busy, capacity)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.log, name)
