@@ -228,7 +228,7 @@ def _execution(command: argparse.ArgumentParser, seed: Any) -> None:
     """The options of a command that runs replications: seed, workers, --force and a Dask scheduler."""
     command.add_argument("--seed", type=seed, help="root seed (default: the scenario's run.seed)")
     command.add_argument("--workers", type=_bounded(1, _cores(), "workers (at most the cores of this machine)"),
-                         help=f"worker processes (default: all {_cores()} cores)")
+                         help=f"processes that simulate, this one included (default: all {_cores()} cores)")
     command.add_argument("--force", action="store_true", help="replace an existing results folder (and only a results folder)")
     command.add_argument("--scheduler", metavar="ADDRESS",
                          help="run the tasks on a Dask cluster (needs the dask extra: pip install -e '.[dask]')")
@@ -394,7 +394,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _export_events(args: argparse.Namespace) -> int:
-    from sim.report import export_vidigi
+    from sim.report.vidigi import export_vidigi
     from sim.results import BadOutput
 
     try:
@@ -508,8 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _write_report(folder: Path, lang: str = "en") -> None:
     """Write the report, the one-page summary and the workbook of a results folder and say where they are."""
-    from sim.report import write_report  # imported here: other commands start without matplotlib
-    from sim.report.write import names
+    from sim.report.write import names, write_report  # imported here: other commands start without matplotlib
 
     page = write_report(folder, lang)
     print(f"report: {page} (summary: {names(lang)['summary']} and {names(lang)['markdown']}; results.xlsx for Excel)")

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from sim.scenario import schema
 
@@ -94,6 +93,8 @@ def _truncated_normal(mu: float, sigma: float) -> Sampler:
     var = sigma * sigma * (1 + alpha * pdf / z - (pdf / z) ** 2)
 
     def draw(g: np.random.Generator, n: int) -> np.ndarray:
+        from scipy import special  # here: a worker that draws no truncated normal never imports scipy
+
         # P(X > x) = (1 - u) P(X > 0): x = mu - sigma Φ⁻¹((1 - u) z), at least 0 up to rounding
         return np.maximum(mu - sigma * special.ndtri((1.0 - g.random(n)) * z), 0.0)
 

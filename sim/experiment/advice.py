@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
 from sim.experiment.intervals import Interval, replications_needed, t_interval
 
@@ -134,7 +133,9 @@ def _closest(x: np.ndarray, saturations: dict[str, tuple[np.ndarray, np.ndarray]
         usable = np.isfinite(x) & np.isfinite(hours) if len(hours) == len(x) else np.zeros(len(x), dtype=bool)
         if usable.sum() < 3 or np.ptp(x[usable]) == 0 or np.ptp(hours[usable]) == 0:
             continue
-        link = abs(float(sps.spearmanr(x[usable], hours[usable]).statistic))
+        from scipy.stats import spearmanr  # here: scipy.stats is slow to import, and most runs never get here
+
+        link = abs(float(spearmanr(x[usable], hours[usable]).statistic))
         if link >= best:
             best, driver = link, scope
     return driver

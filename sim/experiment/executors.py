@@ -46,8 +46,8 @@ class SerialExecutor:
 
 
 class ProcessExecutor:
-    """Runs tasks on local worker processes (started fresh, not forked, and watched: a worker
-    that dies ends the run with an error naming its task)."""
+    """Runs tasks on this process and `workers - 1` local worker processes (started fresh, not
+    forked, and watched: a worker that dies ends the run with an error naming its task)."""
 
     def __init__(self, workers: int):
         self.workers = workers

@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
+
+from sim.results.quantiles import normal_quantile, t_quantile
 
 CONFIDENCE = 0.95
 
@@ -55,7 +56,7 @@ def t_interval(values: np.ndarray | list[float], confidence: float = CONFIDENCE)
     if n == 1:
         return Interval(mean, float("nan"), float("nan"), float("nan"), 1)
     sd = float(x.std(ddof=1))
-    half = float(sps.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    half = t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
     return Interval(mean, sd, mean - half, mean + half, n)
 
 
@@ -80,10 +81,10 @@ def replications_needed(values: np.ndarray | list[float], precision: float, tole
         return None
     if sd == 0:
         return int(x.size)
-    z = float(sps.norm.ppf(0.5 + confidence / 2))
+    z = normal_quantile(0.5 + confidence / 2)
     n = max(2, math.floor((z * sd / bound) ** 2))  # the t-based answer is never smaller
     while n < 1_000_000:
-        if float(sps.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n) <= bound:
+        if t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n) <= bound:
             return n
         n += 1
     return None

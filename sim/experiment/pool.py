@@ -1,16 +1,22 @@
-"""Local worker processes that run tasks one at a time and are watched: a worker that dies
-(killed by the out-of-memory killer, say) ends the run with an error naming its task, instead
-of leaving it to wait forever as `multiprocessing.Pool` does.
+"""Local worker processes that run tasks and are watched: a worker that dies (killed by the
+out-of-memory killer, say) ends the run with an error naming its task, instead of leaving it to
+wait forever as `multiprocessing.Pool` does.
 
-Each worker is started fresh (spawn), receives the scenarios once, then runs the tasks the
-parent sends it over its own pipe. The parent waits on every pipe and on every process at
-once, so it sees a result and a death alike.
+With N workers, this process is one of them and N - 1 are started fresh (spawn): they receive
+the scenarios once, then run the tasks sent over their own pipe. This process runs a task
+whenever no result is waiting, so a child's start (a second of imports) costs no idle core, and
+a single task never starts a process. Each child is kept `AHEAD` tasks ahead, so that it finds
+its next task in its pipe when it sends a result: per-task overhead is the pickling of a result
+and nothing more. The parent looks at every pipe and every process at once, so it sees a result
+and a death alike.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
@@ -18,6 +24,9 @@ from typing import Any
 
 STOP = None
 """What the parent sends a worker when there is nothing left to do."""
+
+AHEAD = 2
+"""Tasks sent to a child before its results come back: its next task is always waiting."""
 
 
 class WorkerDied(RuntimeError):
@@ -38,28 +47,50 @@ class RemoteError(RuntimeError):
 
 
 def _worker(connection: Connection, run: Callable[..., Any], shared: tuple[Any, ...]) -> None:
-    """A worker's life: run each task received with the shared arguments, send the outcome back."""
+    """A worker's life: run each task received with the shared arguments, send the outcome back
+    (from a thread, so that the next task starts while a large result is still being read)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and a closed terminal are the parent's to handle
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    outcomes: queue.Queue[tuple[str, Any, Any] | None] = queue.Queue()
+    sender = threading.Thread(target=_send_all, args=(connection, outcomes), daemon=True)
+    sender.start()
     while True:
         try:
             task = connection.recv()
         except (EOFError, OSError):
-            return  # the parent is gone
+            break  # the parent is gone
         if task is STOP:
-            return
+            break
         try:
-            outcome = ("done", task, run(task, *shared))
+            outcomes.put(("done", task, run(task, *shared)))
         except Exception as err:  # sent back and raised in the parent, where it is reported
-            outcome = ("failed", task, err)
+            outcomes.put(("failed", task, err))
+    outcomes.put(None)
+    sender.join()
+
+
+def _send_all(connection: Connection, outcomes: queue.Queue[tuple[str, Any, Any] | None]) -> None:
+    """Send each outcome to the parent, in order, until told to stop."""
+    while (outcome := outcomes.get()) is not None:
         try:
             connection.send(outcome)
+        except (BrokenPipeError, EOFError):
+            return  # the parent is gone
         except Exception as err:  # an exception that does not pickle
-            connection.send(("failed", task, RemoteError(f"{type(err).__name__}: {err}")))
+            connection.send(("failed", outcome[1], RemoteError(f"{type(err).__name__}: {err}")))
+
+
+def _told_to_stop(connection: Connection) -> bool:
+    """Tell an idle child to end; False if it cannot be told (it is gone)."""
+    try:
+        connection.send(STOP)
+    except OSError:
+        return False
+    return True
 
 
 class ProcessPool:
-    """`workers` watched processes running `run(task, *shared)` for each task."""
+    """`workers` processes, this one included, running `run(task, *shared)` for each task."""
 
     def __init__(self, workers: int, run: Callable[..., Any], shared: tuple[Any, ...]):
         self.workers, self.run_task, self.shared = workers, run, shared
@@ -68,44 +99,56 @@ class ProcessPool:
         """(task, result) for every task, as they finish; WorkerDied if a worker dies on one."""
         context = multiprocessing.get_context("spawn")
         pending = deque(tasks)
-        processes, busy = [], {}
+        children: list[tuple[Any, Connection]] = []
+        sent: dict[Connection, deque[Any]] = {}
+        finished = False
         try:
-            for _ in range(min(self.workers, len(pending))):
+            for _ in range(min(self.workers, len(pending)) - 1):
                 parent, child = context.Pipe()
                 process = context.Process(target=_worker, args=(child, self.run_task, self.shared), daemon=True)
                 process.start()
                 child.close()
-                processes.append((process, parent))
-                busy[parent] = pending.popleft()
-                parent.send(busy[parent])
-            while busy:
-                ready = set(wait(list(busy) + [p.sentinel for p, c in processes if c in busy]))
-                for process, connection in processes:
-                    if connection in busy and connection in ready:
+                children.append((process, parent))
+                sent[parent] = deque()
+                self._feed(parent, sent[parent], pending)
+            while pending or any(sent.values()):
+                busy = [c for c, queued in sent.items() if queued]
+                watched = busy + [p.sentinel for p, c in children if c in busy]
+                ready = set(wait(watched, timeout=0 if pending else None)) if watched else set()
+                if not ready:
+                    task = pending.popleft()
+                    yield task, self.run_task(task, *self.shared)
+                    continue
+                for process, connection in children:
+                    if connection in ready:
                         try:
                             kind, task, value = connection.recv()
                         except (EOFError, OSError):
                             process.join(1)
-                            raise WorkerDied(busy[connection], process.exitcode) from None
+                            raise WorkerDied(sent[connection][0], process.exitcode) from None
                         if kind == "failed":
                             raise value
+                        sent[connection].popleft()
+                        self._feed(connection, sent[connection], pending)
                         yield task, value
-                        busy.pop(connection)
-                        if pending:
-                            busy[connection] = pending.popleft()
-                            connection.send(busy[connection])
-                        else:
-                            connection.send(STOP)
-                    elif connection in busy and process.sentinel in ready:
+                    elif sent.get(connection) and process.sentinel in ready:
                         process.join(1)
-                        raise WorkerDied(busy[connection], process.exitcode)
+                        raise WorkerDied(sent[connection][0], process.exitcode)
+            finished = True
         finally:
-            for process, _ in processes:
-                if process.is_alive():
-                    process.terminate()
-            for process, connection in processes:
+            for process, connection in children:
+                if process.is_alive() and not (finished and _told_to_stop(connection)):
+                    process.terminate()  # stopped before the end: its task no longer matters
+            for process, connection in children:
                 process.join(5)
                 if process.is_alive():
                     process.kill()
                     process.join()
                 connection.close()
+
+    @staticmethod
+    def _feed(connection: Connection, queued: deque[Any], pending: deque[Any]) -> None:
+        """Send a child tasks until it has `AHEAD` of them (or none are left)."""
+        while pending and len(queued) < AHEAD:
+            queued.append(pending.popleft())
+            connection.send(queued[-1])

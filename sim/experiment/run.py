@@ -159,11 +159,11 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
     params = {v: loaded.variant(v).params for v in plan_.variants}
     columns = tables.param_columns(list(params.values()))
     pad = {v: {c: params[v].get(c, "") for c in columns} for v in plan_.variants}
-    replication_rows, summary_rows, comparison_rows, occupancy_rows = [], [], [], []
+    replication_rows, summary_rows, comparison_rows, occupancy = [], [], [], []
     for v in plan_.variants:
         replication_rows += tables.replication_rows(v, pad[v], grouped[v])
         summary_rows += tables.summary_rows(v, pad[v], grouped[v])
-        occupancy_rows += tables.occupancy_rows(v, pad[v], grouped[v])
+        occupancy += tables.occupancy_blocks(v, pad[v], grouped[v])
         if v != loaded.baseline:
             comparison_rows += tables.comparison_rows(v, loaded.baseline, pad[v], grouped[v], grouped[loaded.baseline])
     head = ["variant", *columns]
@@ -186,14 +186,15 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
         "replications.csv": writer.csv_text(replication_rows, head + tables.REPLICATION_COLUMNS),
         "summary.csv": writer.csv_text(summary_rows, head + tables.SUMMARY_COLUMNS),
         "comparison.csv": writer.csv_text(comparison_rows, ["variant", "baseline", *columns] + tables.COMPARISON_COLUMNS),
-        "occupancy.csv": writer.csv_text(occupancy_rows, head + tables.occupancy_columns(occupancy_rows), digits=6),
+        "occupancy.csv": writer.csv_blocks(occupancy, head + tables.occupancy_columns(occupancy), digits=6),
         "flows.csv": writer.csv_text(flow_rows := tables.flow_rows(summary_rows, columns), head + tables.FLOW_COLUMNS),
     }
     if options.events:
         files["events.parquet"] = events_parquet(results)
     rows = {"replications.csv": replication_rows, "summary.csv": summary_rows, "comparison.csv": comparison_rows,
-            "occupancy.csv": occupancy_rows, "flows.csv": flow_rows}
-    manifest["files"] = {name: writer.digest(content, len(rows[name]) if name in rows else None) for name, content in files.items()}
+            "flows.csv": flow_rows}
+    counts = {name: len(found) for name, found in rows.items()} | {"occupancy.csv": sum(n for n, _ in occupancy)}
+    manifest["files"] = {name: writer.digest(content, counts.get(name)) for name, content in files.items()}
     return {"manifest.json": json.dumps(manifest, indent=2) + "\n", **files}
 
 

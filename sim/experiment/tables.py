@@ -17,6 +17,9 @@ from sim.engine import ReplicationResult
 from sim.experiment.executors import Task
 from sim.experiment.intervals import paired_interval, t_interval
 
+Block = tuple[int, dict[str, Any]]
+"""Rows given column-wise: their number, and per column an array of that length or one value for all."""
+
 Key = tuple[str, str, str, str]
 """(metric, scope, stat, unit)."""
 
@@ -90,35 +93,32 @@ def comparison_rows(variant: str, baseline: str, params: dict[str, Any], results
     return rows
 
 
-def occupancy_columns(rows: list[dict[str, Any]]) -> list[str]:
+def occupancy_columns(blocks: list[Block]) -> list[str]:
     """The columns of occupancy.csv after the variant: `blocked_mean` too when some step keeps units."""
-    return OCCUPANCY_COLUMNS + (["blocked_mean"] if any("blocked_mean" in row for row in rows) else [])
+    return OCCUPANCY_COLUMNS + (["blocked_mean"] if any("blocked_mean" in columns for _, columns in blocks) else [])
 
 
-def occupancy_rows(variant: str, params: dict[str, Any], results: list[ReplicationResult]) -> list[dict[str, Any]]:
-    """occupancy.csv rows: per resource and hour of the measured period, across replications."""
-    rows = []
+def occupancy_blocks(variant: str, params: dict[str, Any], results: list[ReplicationResult]) -> list[Block]:
+    """occupancy.csv rows, column-wise: per resource, one block of its hours of the measured
+    period, across replications (`writer.csv_blocks` writes them)."""
+    blocks = []
     resources = sorted(results[0].hourly) if results else []
     for resource in resources:
         busy = np.vstack([r.hourly[resource].busy for r in results])
         capacity = np.vstack([r.hourly[resource].capacity for r in results])
         with np.errstate(invalid="ignore", divide="ignore"):
             occupancy = np.where(capacity > 0, busy / np.where(capacity > 0, capacity, 1), np.nan)
-        p5, p95 = column_percentile(occupancy, 5), column_percentile(occupancy, 95)
         counts = np.isfinite(occupancy).sum(axis=0)
         with np.errstate(invalid="ignore"):
             mean = np.where(counts > 0, np.nansum(occupancy, axis=0) / np.maximum(counts, 1), np.nan)
-        busy_mean, capacity_mean = busy.mean(axis=0), capacity.mean(axis=0)
+        columns: dict[str, Any] = {"variant": variant, **params, "resource": resource, "hour": np.arange(occupancy.shape[1]),
+                                   "busy_mean": busy.mean(axis=0), "capacity_mean": capacity.mean(axis=0), "occupancy_mean": mean,
+                                   "occupancy_p5": column_percentile(occupancy, 5), "occupancy_p95": column_percentile(occupancy, 95)}
         kept = [r.hourly[resource].blocked for r in results]
-        blocked_mean = np.vstack(kept).mean(axis=0) if all(k is not None for k in kept) else None
-        for hour in range(occupancy.shape[1]):
-            row = {"variant": variant, **params, "resource": resource, "hour": hour, "busy_mean": busy_mean[hour],
-                   "capacity_mean": capacity_mean[hour], "occupancy_mean": mean[hour],
-                   "occupancy_p5": p5[hour], "occupancy_p95": p95[hour]}
-            if blocked_mean is not None:
-                row["blocked_mean"] = blocked_mean[hour]
-            rows.append(row)
-    return rows
+        if all(k is not None for k in kept):
+            columns["blocked_mean"] = np.vstack(kept).mean(axis=0)
+        blocks.append((occupancy.shape[1], columns))
+    return blocks
 
 
 def column_percentile(values: np.ndarray, q: float) -> np.ndarray:

@@ -1,6 +1,6 @@
-"""The report of a results folder (report.html with its figures) and event-log exports."""
+"""The report of a results folder (report.html with its figures) and event-log exports.
 
-from sim.report.vidigi import export_vidigi
-from sim.report.write import write_report
-
-__all__ = ["export_vidigi", "write_report"]
+Import its modules where they are used (`sim.report.terminal` for tables in a terminal,
+`sim.report.write` for the report): this package imports none of them, so that importing it
+loads neither matplotlib nor pandas.
+"""

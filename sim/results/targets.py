@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from sim.engine.build import target_matches
 from sim.results.names import Names
+from sim.results.quantiles import t_quantile
 from sim.results.words import pick
 from sim.scenario import schema
 from sim.scenario.units import format_duration
@@ -107,7 +107,7 @@ def interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, 
     mean = float(x.mean())
     if x.size < 2:
         return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    half = float(t_quantile(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
     return mean, mean - half, mean + half
 
 

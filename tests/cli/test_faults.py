@@ -103,7 +103,7 @@ def nothing_left(tmp_path: Path) -> None:
 
 def test_a_killed_worker_ends_the_run_with_exit_1_naming_its_task(tmp_path: Path) -> None:
     process = start(tmp_path, "--workers", "2")
-    workers = wait_for_workers(process, 2)
+    workers = wait_for_workers(process, 1)  # with --workers 2, this process is the other worker
     time.sleep(1.5)  # both are simulating
     os.kill(workers[0], signal.SIGKILL)
     out, err = process.communicate(timeout=60)
@@ -118,7 +118,7 @@ def test_a_killed_worker_ends_the_run_with_exit_1_naming_its_task(tmp_path: Path
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)])
 def test_a_stopping_signal_mid_run_stops_workers_and_leaves_nothing(signum: int, code: int, tmp_path: Path) -> None:
     process = start(tmp_path, "--workers", "2")
-    workers = wait_for_workers(process, 2)
+    workers = wait_for_workers(process, 1)  # with --workers 2, this process is the other worker
     time.sleep(0.5)
     process.send_signal(signum)
     out, err = process.communicate(timeout=60)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.report import write_report
+from sim.report.write import write_report
 from tests.report.two_sites import SCENARIO
 
 

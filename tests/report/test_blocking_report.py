@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.report import alerts, write_report
+from sim.report import alerts
+from sim.report.write import write_report
 from tests.report.conftest import results_of
 
 pytestmark = pytest.mark.unit

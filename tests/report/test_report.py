@@ -14,10 +14,11 @@ import pytest
 from matplotlib.figure import Figure as MplFigure
 
 from sim.cli import main
-from sim.report import events, write_report
+from sim.report import events
 from sim.report.data import load
 from sim.report.methods import changes, sections
 from sim.report.terminal import better
+from sim.report.write import write_report
 from sim.results import NotAResultsFolder
 from tests.report.two_sites import SCENARIO
 

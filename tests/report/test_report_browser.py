@@ -185,7 +185,7 @@ def test_report_renders_in_chromium(browser: Browser, report_folder: Path, tmp_p
 @pytest.fixture(scope="module")
 def french(report_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the shared results folder with its French report and summary."""
-    from sim.report import write_report
+    from sim.report.write import write_report
 
     folder = tmp_path_factory.mktemp("french") / "results"
     shutil.copytree(report_folder, folder)

@@ -13,9 +13,9 @@ import pytest
 from rich.console import Console
 
 from sim.cli import main
-from sim.report import write_report
 from sim.report.data import load
 from sim.report.terminal import build_tables, print_headlines
+from sim.report.write import write_report
 from sim.results import ledger
 from sim.results.headline import scenario_headlines
 from sim.results.numbers import plain
