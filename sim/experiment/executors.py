@@ -81,12 +81,16 @@ def tasks_for(variants: Sequence[str], replications: range) -> list[Task]:
 
 
 def run_tasks(loaded: LoadedScenario, variants: Sequence[str], replications: range, seed: int, executor: Executor,
-              on_done: Callable[[Task], None] | None = None, events: bool = False) -> dict[Task, ReplicationResult]:
-    """Run the tasks of the chosen variants and replications; results keyed by task."""
+              on_done: Callable[[Task], None] | None = None, events: bool = False,
+              on_result: Callable[[Task, ReplicationResult], None] | None = None) -> dict[Task, ReplicationResult]:
+    """Run the tasks of the chosen variants and replications; results keyed by task. Each result
+    goes to `on_result` as it arrives (to build tables meanwhile), then its task to `on_done`."""
     scenarios = {name: loaded.variant(name).scenario for name in variants}
     results: dict[Task, ReplicationResult] = {}
     for task, result in executor.run(scenarios, tasks_for(variants, replications), seed, events):
         results[task] = result
+        if on_result is not None:
+            on_result(task, result)
         if on_done is not None:
             on_done(task)
     return dict(sorted(results.items()))

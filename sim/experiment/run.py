@@ -152,16 +152,41 @@ def events_parquet(results: dict[Task, Any]) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall: float) -> dict[str, str | bytes]:
-    """Every file of the results folder, as text."""
+class ReplicationText:
+    """replications.csv, formatted one task's rows at a time as its result arrives (`add`), so
+    that the largest table of a run is written while its tasks run, not after them."""
+
+    def __init__(self, plan_: Plan):
+        params = {v: plan_.loaded.variant(v).params for v in plan_.variants}
+        self.columns = tables.param_columns(list(params.values()))
+        self.pad = {v: {c: params[v].get(c, "") for c in self.columns} for v in plan_.variants}
+        self.order = {v: k for k, v in enumerate(plan_.variants)}
+        self.head = ["variant", *self.columns] + tables.REPLICATION_COLUMNS
+        self.lines: dict[Task, tuple[str, int]] = {}
+
+    def add(self, task: Task, result: Any) -> None:
+        """Format the rows of one task's result."""
+        rows = tables.replication_rows(task.variant, self.pad[task.variant], [result])
+        self.lines[task] = (writer.csv_text(rows, self.head, header=False), len(rows))
+
+    def text(self, results: dict[Task, Any]) -> tuple[str, int]:
+        """The table of these results (formatting those not added yet), and its number of rows."""
+        for task in results.keys() - self.lines.keys():
+            self.add(task, results[task])
+        ordered = sorted(results, key=lambda t: (self.order[t.variant], t.replication))
+        return writer.csv_text([], self.head) + "".join(self.lines[t][0] for t in ordered), sum(self.lines[t][1] for t in ordered)
+
+
+def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall: float,
+                replication_text: ReplicationText | None = None) -> dict[str, str | bytes]:
+    """Every file of the results folder, as text (replications.csv from `replication_text` when
+    its rows were formatted as the results arrived)."""
     loaded = plan_.loaded
     grouped = tables.by_variant(results)
-    params = {v: loaded.variant(v).params for v in plan_.variants}
-    columns = tables.param_columns(list(params.values()))
-    pad = {v: {c: params[v].get(c, "") for c in columns} for v in plan_.variants}
-    replication_rows, summary_rows, comparison_rows, occupancy = [], [], [], []
+    replication_text = replication_text or ReplicationText(plan_)
+    params, columns, pad = {v: loaded.variant(v).params for v in plan_.variants}, replication_text.columns, replication_text.pad
+    summary_rows, comparison_rows, occupancy = [], [], []
     for v in plan_.variants:
-        replication_rows += tables.replication_rows(v, pad[v], grouped[v])
         summary_rows += tables.summary_rows(v, pad[v], grouped[v])
         occupancy += tables.occupancy_blocks(v, pad[v], grouped[v])
         if v != loaded.baseline:
@@ -181,9 +206,10 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
                      "precise": a.precise, "replications_needed": a.needed,
                      **({"saturation_driven": a.saturation} if a.saturation else {})} for a in advice],
     }
+    replication_csv, replication_count = replication_text.text(results)
     files: dict[str, str | bytes] = {
         "scenario.resolved.yaml": writer.resolved_yaml({v: loaded.variant(v).data for v in plan_.variants}),
-        "replications.csv": writer.csv_text(replication_rows, head + tables.REPLICATION_COLUMNS),
+        "replications.csv": replication_csv,
         "summary.csv": writer.csv_text(summary_rows, head + tables.SUMMARY_COLUMNS),
         "comparison.csv": writer.csv_text(comparison_rows, ["variant", "baseline", *columns] + tables.COMPARISON_COLUMNS),
         "occupancy.csv": writer.csv_blocks(occupancy, head + tables.occupancy_columns(occupancy), digits=6),
@@ -191,9 +217,9 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
     }
     if options.events:
         files["events.parquet"] = events_parquet(results)
-    rows = {"replications.csv": replication_rows, "summary.csv": summary_rows, "comparison.csv": comparison_rows,
-            "flows.csv": flow_rows}
-    counts = {name: len(found) for name, found in rows.items()} | {"occupancy.csv": sum(n for n, _ in occupancy)}
+    rows = {"summary.csv": summary_rows, "comparison.csv": comparison_rows, "flows.csv": flow_rows}
+    counts = {name: len(found) for name, found in rows.items()} | {"occupancy.csv": sum(n for n, _ in occupancy),
+                                                                    "replications.csv": replication_count}
     manifest["files"] = {name: writer.digest(content, counts.get(name)) for name, content in files.items()}
     return {"manifest.json": json.dumps(manifest, indent=2) + "\n", **files}
 
@@ -208,18 +234,21 @@ def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | 
     writer.check_output(plan_.out, options.force)
     started = time.perf_counter()
     executor = executor_for(options.workers, options.scheduler)
+    text = ReplicationText(plan_)
     try:
-        results = run_tasks(plan_.loaded, plan_.variants, range(plan_.replications), plan_.seed, executor, on_done, options.events)
+        results = run_tasks(plan_.loaded, plan_.variants, range(plan_.replications), plan_.seed, executor, on_done, options.events,
+                            on_result=text.add)
         if options.max_replications is not None:
-            results = _add_replications(plan_, options, results, executor, on_done, on_more)
+            results = _add_replications(plan_, options, results, executor, on_done, on_more, text)
     finally:
         executor.close()
-    files = build_files(plan_, results, options, time.perf_counter() - started)
+    files = build_files(plan_, results, options, time.perf_counter() - started, text)
     return writer.write_folder(plan_.out, files, force=options.force)
 
 
 def _add_replications(plan_: Plan, options: RunOptions, results: dict[Task, Any], executor: Any,
-                      on_done: Callable[[Task], None] | None, on_more: Callable[[int], None] | None) -> dict[Task, Any]:
+                      on_done: Callable[[Task], None] | None, on_more: Callable[[int], None] | None,
+                      text: ReplicationText) -> dict[Task, Any]:
     limit = max(options.max_replications or 0, plan_.replications)
     while True:
         grouped = tables.by_variant(results)
@@ -230,4 +259,5 @@ def _add_replications(plan_: Plan, options: RunOptions, results: dict[Task, Any]
         more = min(limit, have + max(options.workers, 1)) - have
         if on_more is not None:
             on_more(more * len(plan_.variants))
-        results.update(run_tasks(plan_.loaded, plan_.variants, range(have, have + more), plan_.seed, executor, on_done, options.events))
+        results.update(run_tasks(plan_.loaded, plan_.variants, range(have, have + more), plan_.seed, executor, on_done, options.events,
+                                 on_result=text.add))

@@ -132,11 +132,13 @@ def cell(value: Any, digits: int | None = None) -> str:
     return str(value)
 
 
-def csv_text(rows: Iterable[dict[str, Any]], columns: list[str], digits: int | None = None) -> str:
-    """A CSV table with the given columns, LF line ends; floats rounded to `digits` if given."""
+def csv_text(rows: Iterable[dict[str, Any]], columns: list[str], digits: int | None = None, header: bool = True) -> str:
+    """A CSV table with the given columns, LF line ends; floats rounded to `digits` if given
+    (without its header line, rows to append to a table)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    if header:
+        writer.writerow(columns)
     for row in rows:
         writer.writerow([cell(row.get(c, ""), digits) for c in columns])
     return buffer.getvalue()

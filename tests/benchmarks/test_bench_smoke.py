@@ -69,14 +69,14 @@ def _run(implementation: str, size: int, seconds: float, mib: float = 100.0) -> 
 
 def test_bars_judge_speed_scaling_and_memory():
     good = BenchReport([100_000, 1_000_000], 1, 1, [
-        _run("engine", 100_000, 1.0), _run("idiomatic", 100_000, 2.0),
-        _run("engine", 1_000_000, 11.0), _run("idiomatic", 1_000_000, 20.0),
+        _run("engine", 100_000, 0.5), _run("idiomatic", 100_000, 2.0),
+        _run("engine", 1_000_000, 5.5, mib=199.0), _run("idiomatic", 1_000_000, 20.0),
     ])
     assert [b.status for b in good.bars] == ["PASS", "PASS", "PASS"] and good.passed
-    assert math.isclose(good.speedup(100_000), 2.0) and math.isclose(good.scaling("engine"), 0.1)
+    assert math.isclose(good.speedup(100_000), 4.0) and math.isclose(good.scaling("engine"), 0.1)
     bad = BenchReport([100_000, 1_000_000], 1, 1, [
-        _run("engine", 100_000, 1.0), _run("idiomatic", 100_000, 2.0),
-        _run("engine", 1_000_000, 14.0, mib=600.0), _run("idiomatic", 1_000_000, 20.0),
+        _run("engine", 100_000, 1.0), _run("idiomatic", 100_000, 2.9),
+        _run("engine", 1_000_000, 14.0, mib=201.0), _run("idiomatic", 1_000_000, 40.0),
     ])
     assert [b.status for b in bad.bars] == ["FAIL", "FAIL", "FAIL"] and not bad.passed
 
@@ -105,3 +105,47 @@ def test_rules_bench_runs_the_same_territory_with_and_without_rules() -> None:
     report = run_rules_bench(2_000, repeats=1)
     assert report.ratio > 0 and len(report.without) == len(report.with_rules) == 1
     assert "ratio" in report.format()
+
+
+def test_a_duel_compares_medians_and_judges_its_bar() -> None:
+    from sim.bench.whole import Duel
+
+    duel = Duel("t", ("slow", "fast"), [3.0, 9.0, 4.0], [1.0, 2.0, 1.5], 2.5)
+    assert math.isclose(duel.ratio, 4.0 / 1.5) and duel.passed
+    assert not Duel("t", ("slow", "fast"), [3.0], [1.0], 2.5, same=False).passed  # fast but different files
+    assert not Duel("t", ("slow", "fast"), [3.0], [1.5], 2.5).passed
+    printed = Duel("t", ("a", "b"), [2.0], [1.0], 1.85, same=True, whole=([3.0], [2.0])).format()
+    assert "ratio 2.00x: PASS" in printed and "whole processes: 3.000 s and 2.000 s, ratio 1.50x" in printed and "identical" in printed
+    assert json.loads(json.dumps(duel.to_json()))["medians"] == [4.0, 1.5]
+
+
+def test_the_whole_run_duel_runs_both_programs(tmp_path) -> None:
+    """`coopsim run` and the idiomatic script, each a process, on a small reference model (no timing asserted)."""
+    from sim.bench.whole import whole_run
+
+    duel = whole_run(2_000, repeats=1)
+    assert len(duel.slow) == len(duel.fast) == 1 and duel.ratio > 0
+
+
+def test_the_idiomatic_script_writes_the_mean_waits(tmp_path) -> None:
+    from sim.bench import idiomatic, script
+
+    out = tmp_path / "waits.csv"
+    script.main(2_000, 7, str(out))
+    lines = out.read_text().splitlines()
+    assert lines[0] == "step,patients,mean_wait_min" and [line.split(",")[0] for line in lines[1:]] == list(reference.WAITS)
+    waits = idiomatic.run(2_000, 7).waits["exam"]
+    assert math.isclose(float(lines[2].split(",")[2]), sum(waits) / len(waits))
+
+
+def test_the_parallel_duel_compares_workers_and_a_cluster(tmp_path, monkeypatch) -> None:
+    """On a small scenario: --workers 1 against 2, then a local Dask cluster (when installed) with the same bytes."""
+    from sim.bench import whole
+
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text(reference.reference_yaml(500).replace("replications: 1", "replications: 4"), encoding="utf-8")
+    monkeypatch.setattr(whole, "PARALLEL_SCENARIO", str(scenario))
+    duels = whole.parallel_run(repeats=1)
+    assert duels[0].names == ("--workers 1", "--workers 2") and duels[0].whole is not None
+    if len(duels) > 1:
+        assert duels[1].same is True
