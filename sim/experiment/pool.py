@@ -8,7 +8,8 @@ whenever no result is waiting, so a child's start (a second of imports) costs no
 a single task never starts a process. Each child is kept `AHEAD` tasks ahead, so that it finds
 its next task in its pipe when it sends a result: per-task overhead is the pickling of a result
 and nothing more. The parent looks at every pipe and every process at once, so it sees a result
-and a death alike.
+and a death alike. Once every result is in, the children, idle, are ended at once (SIGTERM),
+not waited for while their interpreter shuts down.
 """
 
 from __future__ import annotations
@@ -21,9 +22,6 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
-
-STOP = None
-"""What the parent sends a worker when there is nothing left to do."""
 
 AHEAD = 2
 """Tasks sent to a child before its results come back: its next task is always waiting."""
@@ -59,8 +57,6 @@ def _worker(connection: Connection, run: Callable[..., Any], shared: tuple[Any, 
             task = connection.recv()
         except (EOFError, OSError):
             break  # the parent is gone
-        if task is STOP:
-            break
         try:
             outcomes.put(("done", task, run(task, *shared)))
         except Exception as err:  # sent back and raised in the parent, where it is reported
@@ -80,15 +76,6 @@ def _send_all(connection: Connection, outcomes: queue.Queue[tuple[str, Any, Any]
             connection.send(("failed", outcome[1], RemoteError(f"{type(err).__name__}: {err}")))
 
 
-def _told_to_stop(connection: Connection) -> bool:
-    """Tell an idle child to end; False if it cannot be told (it is gone)."""
-    try:
-        connection.send(STOP)
-    except OSError:
-        return False
-    return True
-
-
 class ProcessPool:
     """`workers` processes, this one included, running `run(task, *shared)` for each task."""
 
@@ -101,7 +88,6 @@ class ProcessPool:
         pending = deque(tasks)
         children: list[tuple[Any, Connection]] = []
         sent: dict[Connection, deque[Any]] = {}
-        finished = False
         try:
             for _ in range(min(self.workers, len(pending)) - 1):
                 parent, child = context.Pipe()
@@ -134,11 +120,10 @@ class ProcessPool:
                     elif sent.get(connection) and process.sentinel in ready:
                         process.join(1)
                         raise WorkerDied(sent[connection][0], process.exitcode)
-            finished = True
         finally:
-            for process, connection in children:
-                if process.is_alive() and not (finished and _told_to_stop(connection)):
-                    process.terminate()  # stopped before the end: its task no longer matters
+            for process, _ in children:
+                if process.is_alive():  # idle once every result is in (no wait for it to shut down), or stopped early
+                    process.terminate()
             for process, connection in children:
                 process.join(5)
                 if process.is_alive():
