@@ -500,6 +500,10 @@ def build_parser() -> argparse.ArgumentParser:
     list_cmd = commands.add_parser("list", help="list the bundled scenarios")
     list_cmd.set_defaults(handler=_list)
 
+    from sim.app import launch
+
+    launch.add_parser(commands)
+
     from sim.bench import runner as bench
 
     bench.add_parser(commands)

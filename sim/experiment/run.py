@@ -78,7 +78,13 @@ class Plan:
 
 def plan(path: Path, options: RunOptions) -> Plan:
     """Load the scenario and decide variants, replications, seed and output folder."""
-    loaded = load_file(path)
+    out = options.out if options.out is not None else Path("results") / Path(path).stem
+    return plan_of(load_file(path), options, out)
+
+
+def plan_of(loaded: LoadedScenario, options: RunOptions, out: Path) -> Plan:
+    """Decide the variants, replications and seed of a loaded scenario's run into `out`."""
+    path = loaded.path
     variants = loaded.names
     if options.variants:
         unknown = [v for v in options.variants if v not in loaded.names]
@@ -89,7 +95,6 @@ def plan(path: Path, options: RunOptions) -> Plan:
         variants = tuple(v for v in loaded.names if v in chosen)
     replications = options.replications or loaded.base.run.replications
     seed = options.seed if options.seed is not None else loaded.base.run.seed
-    out = options.out if options.out is not None else Path("results") / Path(path).stem
     rows = sum(_occupancy_rows(loaded.variant(v).scenario) for v in variants)
     if rows > MAX_OCCUPANCY_ROWS:
         raise ScenarioError([Problem(str(path), 0, 0, "", f"{len(variants)} variants would write {rows:,} rows of hourly occupancy "

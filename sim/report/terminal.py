@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -24,7 +25,8 @@ from sim.results.precision import precision_summary
 from sim.results.reader import read_manifest, read_rows, read_scenarios
 from sim.results.targets import describe, verdicts
 
-__all__ = ["build_tables", "print_headlines", "print_targets", "load_results", "print_advice", "print_flows", "print_table"]
+__all__ = ["Cell", "Comparison", "build_tables", "comparison", "print_headlines", "print_targets", "load_results", "print_advice",
+           "print_flows", "print_table"]
 
 LOWER_IS_BETTER = {"wait", "blocked_time", "access_delay", "time_in_system", "occupancy", "utilisation", "queue", "transfers", "patients",
                    "nights_blocked", "blocked"}
@@ -60,54 +62,87 @@ def width() -> int:
     return shutil.get_terminal_size((100, 24)).columns
 
 
-def build_tables(folder: Path, columns: int = 100) -> list[Table]:
-    """The comparison table of a results folder, split into as many tables as it takes for each to
-    fit `columns` characters (every one repeats the metric and the baseline; every variant appears)."""
-    manifest, summary, comparison = load_results(folder)
+@dataclass(frozen=True)
+class Cell:
+    """One difference of the comparison: its text, and whether its interval excludes 0 and the change is better."""
+
+    text: str
+    significant: bool = False
+    better: bool = False
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The comparison table's content: per key metric, its label, the baseline and each variant's paired difference."""
+
+    baseline: str
+    variants: list[str]
+    rows: list[tuple[str, str, list[Cell]]]
+    clipped: bool
+
+
+def comparison(folder: Path, lang: str = "en") -> Comparison:
+    """The comparison of a results folder: each key metric's baseline mean with its interval and
+    every variant's paired difference, in the unit a person reads (`lang`'s numbers and names)."""
+    manifest, summary, comparison_rows = load_results(folder)
     baseline = manifest["baseline"]
     variants = [v for v in manifest["variants"] if v != baseline]
     base = {(r["metric"], r["scope"], r["stat"]): r for r in summary if r["variant"] == baseline}
-    diffs = {(r["variant"], r["metric"], r["scope"], r["stat"]): r for r in comparison}
+    diffs = {(r["variant"], r["metric"], r["scope"], r["stat"]): r for r in comparison_rows}
     _, scenarios = read_scenarios(folder, manifest)
-    lines = [line for line in key_lines(summary, baseline, names_of(list(scenarios.values()))) if line.key in base]
+    lines = [line for line in key_lines(summary, baseline, names_of(list(scenarios.values()), lang)) if line.key in base]
+    rows, clipped = [], False
+    for line in lines:
+        row = base[line.key]
+        scale = scale_for(line.unit, _number(row["mean"]))
+        shown = interval(_number(row["ci_low"]), _number(row["ci_high"]), scale, lang=lang)
+        clipped = clipped or shown.endswith(CLIPPED)
+        rows.append((f"{line.label} ({scale.shown})", f"{plain(scale.value(_number(row['mean'])), lang)} {shown}",
+                     [_difference(diffs.get((v, *line.key)), line, scale, lang) for v in variants]))
+    return Comparison(baseline, variants, rows, clipped)
+
+
+def build_tables(folder: Path, columns: int = 100) -> list[Table]:
+    """The comparison table of a results folder, split into as many tables as it takes for each to
+    fit `columns` characters (every one repeats the metric and the baseline; every variant appears)."""
+    manifest = read_manifest(folder)
+    found = comparison(folder)
     per_table = max(1, (columns - LABEL_WIDTH - BASE_WIDTH) // DIFF_WIDTH)
-    groups = [variants[k:k + per_table] for k in range(0, len(variants), per_table)] or [[]]
+    groups = [list(range(k, min(k + per_table, len(found.variants)))) for k in range(0, len(found.variants), per_table)] or [[]]
     n = manifest["replications"]
     tables = []
     for k, group in enumerate(groups):
         part = f" (part {k + 1} of {len(groups)})" if len(groups) > 1 else ""
-        table = Table(title=escape(f"{manifest['scenario']['file']}: {n} replications, 95% intervals; Δ = variant − {baseline} (paired){part}"),
-                      title_justify="left")
+        table = Table(title=escape(f"{manifest['scenario']['file']}: {n} replications, 95% intervals; Δ = variant − {found.baseline} "
+                                   f"(paired){part}"), title_justify="left")
         table.add_column("metric", max_width=LABEL_WIDTH, overflow="fold")
-        table.add_column(escape(baseline), justify="right")
-        for v in group:
-            table.add_column(escape(f"Δ {v}"), justify="right")
-        clipped = False
-        for line in lines:
-            row = base[line.key]
-            scale = scale_for(line.unit, _number(row["mean"]))
-            shown = interval(_number(row["ci_low"]), _number(row["ci_high"]), scale)
-            clipped = clipped or shown.endswith(CLIPPED)
-            cells = [escape(f"{line.label} ({scale.shown})"), f"{plain(scale.value(_number(row['mean'])))} {shown}"]
-            cells += [_difference(diffs.get((v, *line.key)), line, scale) for v in group]
-            table.add_row(*cells)
+        table.add_column(escape(found.baseline), justify="right")
+        for j in group:
+            table.add_column(escape(f"Δ {found.variants[j]}"), justify="right")
+        for label, base, cells in found.rows:
+            table.add_row(escape(label), base, *(_styled(cells[j]) for j in group))
         table.caption = ("* the interval excludes 0 (green: better, red: worse); differences of shares (%) are in percentage points"
                          + (f"; {CLIPPED} interval clipped to what is possible (a share within 0-100 %, a count or a time at least 0)"
-                            if clipped else ""))
+                            if found.clipped else ""))
         table.caption_justify = "left"
         tables.append(table)
     return tables
 
 
-def _difference(d: dict[str, str] | None, line: Line, scale: Scale) -> str:
-    """A paired difference cell: its mean and interval, marked and coloured when the interval excludes 0."""
+def _difference(d: dict[str, str] | None, line: Line, scale: Scale, lang: str = "en") -> Cell:
+    """A paired difference: its mean and interval, marked where the interval excludes 0."""
     if d is None or d["diff_mean"] == "":
-        return "–"
+        return Cell("–")
     mean, low, high = _number(d["diff_mean"]), _number(d["ci_low"]), _number(d["ci_high"])
     significant = low > 0 or high < 0
-    text = f"{signed(scale.value(mean))} {interval(low, high, scale, difference=True)}{'*' if significant else ' '}"
-    style = ("green" if better(*line.key, mean) else "red") if significant else ""
-    return f"[{style}]{text}[/{style}]" if style else text
+    text = f"{signed(scale.value(mean), lang)} {interval(low, high, scale, difference=True, lang=lang)}{'*' if significant else ' '}"
+    return Cell(text, significant, significant and better(*line.key, mean))
+
+
+def _styled(cell: Cell) -> str:
+    """A difference as the terminal shows it: green when better, red when worse, if significant."""
+    style = ("green" if cell.better else "red") if cell.significant else ""
+    return f"[{style}]{cell.text}[/{style}]" if style else cell.text
 
 
 def print_targets(folder: Path, console: Console | None = None) -> None:

@@ -79,8 +79,10 @@ def load_file(path: str | Path) -> LoadedScenario:
     return load_text(text, label, base_dir=path.parent, sha256=hashlib.sha256(raw).hexdigest())
 
 
-def load_text(text: str, filename: str = "<scenario>", *, base_dir: Path | None = None, sha256: str | None = None) -> LoadedScenario:
-    """Load and validate scenario text; `base_dir` resolves `series` files."""
+def load_text(text: str, filename: str = "<scenario>", *, base_dir: Path | None = None, sha256: str | None = None,
+              confined: bool = False) -> LoadedScenario:
+    """Load and validate scenario text; `base_dir` resolves `series` files, and with `confined`
+    a series file must lie inside it (a shared server reads only a scenario's own bundle)."""
     digest = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
     try:
         data = read_yaml(text)
@@ -88,7 +90,7 @@ def load_text(text: str, filename: str = "<scenario>", *, base_dir: Path | None 
         raise ScenarioError([Problem(filename, i.position[0], i.position[1], "", i.message) for i in issues.issues]) from None
     if not isinstance(data, dict):
         raise ScenarioError([Problem(filename, 1, 1, "", "a scenario is a map of keys (version, name, run, sites, ...)")])
-    context = _Context(filename, base_dir or Path("."))
+    context = _Context(filename, base_dir or Path("."), confined)
 
     base = context.validate(data, data, None)
     variants = _expand_variants(data, context, base)
@@ -106,9 +108,10 @@ def load_text(text: str, filename: str = "<scenario>", *, base_dir: Path | None 
 class _Context:
     """Collects the problems of one file while its variants are validated."""
 
-    def __init__(self, filename: str, base_dir: Path):
+    def __init__(self, filename: str, base_dir: Path, confined: bool = False):
         self.filename = filename
         self.base_dir = base_dir
+        self.confined = confined
         self.problems: list[Problem] = []
         self.warnings: dict[tuple[int, int, str, str], Problem] = {}
         self.resources: dict[tuple[str, str], bool] = {}
@@ -172,6 +175,10 @@ class _Context:
             if arrival.series is None or arrival.series.file is None:
                 continue
             position, path = locate(data, ("arrivals", k, "series", "file"))
+            if self.confined and not (self.base_dir / arrival.series.file).resolve().is_relative_to(self.base_dir.resolve()):
+                self.add(position, path, f"series file '{arrival.series.file}' is outside the scenario's folder: only the "
+                                         "scenario's own data files can be read here", variant)
+                continue
             values = self._read_series(self.base_dir / arrival.series.file)
             if isinstance(values, Problem):
                 self.add(position, path, values.message, variant)

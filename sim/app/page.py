@@ -1,0 +1,234 @@
+"""The planners' what-if page (Streamlit): pick a scenario, see it on the map, change its levers,
+run, and read what changes, in English or French. `coopsim app` serves it; every number comes
+from the same library as the command line (`sim.app.session`)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import streamlit as st
+
+from sim.app import geo, session
+from sim.app.launch import scheduler_of
+from sim.app.whatif import MAX_SURGE, WHAT_IF, Edits, capacities, declared_variants, rules
+from sim.experiment.executors import default_workers
+from sim.report.terminal import comparison, load_results
+from sim.results.headline import scenario_headlines
+from sim.results.names import names_of
+from sim.results.reader import read_rows, read_scenarios
+from sim.results.words import pick
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.limits import MAX_CAPACITY
+
+T = {
+    "title": ("coopsim: what if hospitals cooperate?", "coopsim : et si les hôpitaux coopéraient ?"),
+    "language": ("Language", "Langue"),
+    "scenario": ("Scenario", "Scénario"),
+    "source": ("Scenario from", "Scénario"),
+    "shipped": ("shipped with coopsim", "fourni avec coopsim"),
+    "upload": ("my own file", "mon fichier"),
+    "file": ("Scenario file (YAML, at most 1 MiB)", "Fichier de scénario (YAML, 1 Mio au plus)"),
+    "pick_file": ("Choose a scenario file to start.", "Choisissez un fichier de scénario pour commencer."),
+    "invalid": ("This scenario has problems; nothing can run until they are fixed:",
+                "Ce scénario comporte des erreurs ; rien ne peut tourner avant correction :"),
+    "on_top": ("What-if built on the variant", "Simulation construite sur la variante"),
+    "map": ("Sites and capacities", "Sites et capacités"),
+    "levers": ("Levers", "Leviers"),
+    "capacities": ("Capacities", "Capacités"),
+    "rules": ("Cooperation rules in force", "Règles de coopération en vigueur"),
+    "no_rules": ("This variant has no named cooperation rule.", "Cette variante n'a pas de règle de coopération nommée."),
+    "surge": ("Arrivals: factor on every stream's volume", "Arrivées : facteur sur le volume de chaque flux"),
+    "replications": ("Replications", "Réplications"),
+    "run": ("Run the what-if", "Lancer la simulation"),
+    "cancel": ("Cancel", "Annuler"),
+    "running": ("Running {done} of {total} replications…", "Réplications en cours : {done} sur {total}…"),
+    "fix_first": ("Fix the values marked in red first.", "Corrigez d'abord les valeurs signalées en rouge."),
+    "results": ("Results", "Résultats"),
+    "headline": ("In brief", "En bref"),
+    "findings": ("Key numbers: baseline, and the what-if's paired difference (95 % intervals)",
+                 "Chiffres clés : référence, et écart apparié de la simulation (intervalles à 95 %)"),
+    "metric": ("metric", "indicateur"),
+    "flows": ("Transfers between sites in the what-if (mean per run)", "Transferts entre sites dans la simulation (moyenne par réplication)"),
+    "download": ("Download the what-if as a scenario file", "Télécharger la simulation en fichier de scénario"),
+    "reproduce": ("Reproduce it with: `coopsim run {file} --variants what_if`", "Pour la reproduire : `coopsim run {file} --variants what_if`"),
+    "runs": ("Runs of this session", "Simulations de cette session"),
+    "off": ("switched off", "désactivée"),
+    "problem": ("{path}: {message}", "{path} : {message}"),
+}
+
+
+def say(key: str, lang: str, **values: object) -> str:
+    """A sentence of the page in the chosen language."""
+    return pick(T[key], lang, **values)
+
+
+def main() -> None:
+    """Draw the page."""
+    st.set_page_config(page_title="coopsim", layout="wide")
+    state = st.session_state
+    if "session" not in state:
+        state.session = session.Session()
+    lang = st.sidebar.radio("Language / Langue", ["en", "fr"], format_func=lambda code: {"en": "English", "fr": "Français"}[code],
+                            key="lang", horizontal=True)
+    st.title(say("title", lang))
+    source = _source(lang)
+    if source is None:
+        return
+    try:
+        loaded = session.load(source)
+    except ScenarioError as err:
+        st.error(say("invalid", lang))
+        for problem in err.problems:
+            st.markdown(f"- `{problem}`")
+        return
+    variant = st.sidebar.selectbox(say("on_top", lang), declared_variants(loaded), key=f"variant:{source.name}")
+    scenario = loaded.variant(variant).scenario
+    names = names_of([scenario], lang)
+    edits = _edits(loaded, variant, scenario, names, source.name)
+    text, checked, problems = session.check(source, loaded, variant, edits)
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(say("map", lang))
+        last = state.session.runs[-1] if state.session.runs and state.session.runs[-1].scenario == source.name else None
+        flows = _flows(last) if last else []
+        st.plotly_chart(geo.figure(scenario, names, flows), key="map")
+        if flows:
+            st.caption(say("flows", lang))
+    with right:
+        st.subheader(say("levers", lang))
+        _levers(loaded, variant, scenario, names, source.name, problems, lang)
+        replications = st.number_input(say("replications", lang), min_value=2, max_value=session.MAX_REPLICATIONS,
+                                       value=min(loaded.base.run.replications, 20), step=1, key=f"replications:{source.name}")
+        if checked is None:
+            st.error(say("fix_first", lang))
+        elif st.button(say("run", lang), type="primary", key="run"):
+            _run(source, text, checked, int(replications), lang)
+    _results(lang)
+
+
+def _source(lang: str) -> session.Source | None:
+    """The scenario chosen: a shipped one, or an uploaded file (None until one is given)."""
+    kind = st.sidebar.radio(say("source", lang), ["shipped", "upload"], format_func=lambda k: say(k, lang), key="source")
+    if kind == "shipped":
+        names = list(session.shipped())
+        return session.bundled_source(st.sidebar.selectbox(say("scenario", lang), names, key="scenario"))
+    upload = st.sidebar.file_uploader(say("file", lang), type=["yaml", "yml"], key="upload")
+    if upload is None:
+        st.info(say("pick_file", lang))
+        return None
+    try:
+        return session.uploaded_source(upload.name, upload.getvalue(), st.session_state.session)
+    except ScenarioError as err:
+        st.error("\n".join(str(p) for p in err.problems))
+        return None
+
+
+def _key(source: str, path: str) -> str:
+    """The widget key of a lever (per scenario, so that switching scenarios starts afresh)."""
+    return f"{source}:{path}"
+
+
+def _edits(loaded: Any, variant: str, scenario: Any, names: Any, source: str) -> Edits:
+    """The edits in the widgets' current values (read before the widgets are drawn, so that the
+    what-if is checked and its problems shown next to each lever)."""
+    state = st.session_state
+    changed = {}
+    for lever in capacities(scenario, names):
+        value = state.get(_key(source, f"{variant}:{lever.path}"), lever.value)
+        if value != lever.value:
+            changed[lever.path] = int(value)
+    off = frozenset(r.name for r in rules(loaded, variant) if not state.get(_key(source, f"{variant}:rule:{r.name}"), True))
+    surge = float(state.get(_key(source, f"{variant}:surge"), 1.0))
+    return Edits(changed, off, surge)
+
+
+def _levers(loaded: Any, variant: str, scenario: Any, names: Any, source: str, problems: list[Problem], lang: str) -> None:
+    """The widgets of every lever, each with the problems the loader found at its path."""
+    with st.expander(say("capacities", lang), expanded=True):
+        for lever in capacities(scenario, names):
+            st.number_input(lever.label, min_value=0, max_value=MAX_CAPACITY, value=lever.value, step=1,
+                            key=_key(source, f"{variant}:{lever.path}"))
+            _problems_at(problems, lever.path, lang)
+    with st.expander(say("rules", lang), expanded=True):
+        found = rules(loaded, variant)
+        if not found:
+            st.caption(say("no_rules", lang))
+        for rule in found:
+            st.toggle(f"{rule.name} ({rule.kind})", value=True, key=_key(source, f"{variant}:rule:{rule.name}"))
+            _problems_at(problems, f"cooperation.{rule.name}", lang)
+    st.slider(say("surge", lang), min_value=0.5, max_value=MAX_SURGE, value=1.0, step=0.05, key=_key(source, f"{variant}:surge"))
+    _problems_at(problems, "arrivals", lang)
+    shown = {p for p in problems if _lever_path(p)}
+    for problem in problems:
+        if problem not in shown:
+            st.error(say("problem", lang, path=problem.path or problem.file, message=problem.message))
+
+
+def _lever_path(problem: Problem) -> bool:
+    """Whether a problem lies under one of the levers (it is then shown next to it)."""
+    path = problem.path.split(": ", 1)[0]
+    return any(part in path for part in (".resources.", "cooperation", "arrivals"))
+
+
+def _problems_at(problems: list[Problem], path: str, lang: str) -> None:
+    """Show, under a lever, the problems whose path is the lever's or lies under it."""
+    for problem in problems:
+        if path in problem.path:
+            st.error(say("problem", lang, path=problem.path, message=problem.message))
+
+
+def _run(source: session.Source, text: str, loaded: Any, replications: int, lang: str) -> None:
+    """Run the baseline and the what-if with a progress bar; a click on Cancel stops it (the
+    page reruns, which stops this script and the workers with it)."""
+    st.button(say("cancel", lang), key="cancel")
+    total = 2 * replications if loaded.baseline != WHAT_IF else replications
+    bar = st.progress(0.0, text=say("running", lang, done=0, total=total))
+    done = [0]
+
+    def progress(_: Any) -> None:
+        done[0] += 1
+        bar.progress(done[0] / total, text=say("running", lang, done=done[0], total=total))
+
+    scheduler = scheduler_of(sys.argv[1:])
+    try:
+        session.run(st.session_state.session, source, text, loaded, replications, 1 if scheduler else default_workers(), scheduler,
+                    progress)
+    except (ValueError, ScenarioError) as err:
+        st.error(str(err))
+    bar.empty()
+
+
+def _results(lang: str) -> None:
+    """The runs of the session, the chosen one's headlines, key numbers, and its download."""
+    runs = st.session_state.session.runs
+    if not runs:
+        return
+    st.header(say("results", lang))
+    chosen = st.selectbox(say("runs", lang), list(reversed(runs)), format_func=lambda r: f"{r.label} ({r.replications} ×)",
+                          key="chosen_run")
+    manifest, summary, rows = load_results(chosen.folder)
+    _, scenarios = read_scenarios(chosen.folder, manifest)
+    st.subheader(say("headline", lang))
+    for text in scenario_headlines(summary, rows, manifest["baseline"], list(manifest["variants"]), scenarios, lang).values():
+        st.markdown(f"- {text}")
+    found = comparison(chosen.folder, lang)
+    st.subheader(say("findings", lang))
+    table = {say("metric", lang): [label for label, _, _ in found.rows], found.baseline: [base for _, base, _ in found.rows]}
+    for k, name in enumerate(found.variants):
+        table[f"Δ {name}"] = [cells[k].text for _, _, cells in found.rows]
+    st.dataframe(table, hide_index=True, key="findings")
+    st.download_button(say("download", lang), chosen.text.encode("utf-8"), file_name=f"{chosen.scenario.removesuffix('.yaml')}_what_if.yaml",
+                       mime="application/x-yaml", key="download_yaml")
+    st.caption(say("reproduce", lang, file=f"{chosen.scenario.removesuffix('.yaml')}_what_if.yaml"))
+
+
+def _flows(run: session.Run) -> list[geo.Flow]:
+    """The what-if's transfers between sites in a finished run."""
+    manifest, _, _ = load_results(run.folder)
+    summary = read_rows(run.folder, "summary.csv", manifest, ["variant", "metric", "scope", "stat", "mean"])
+    return geo.flows_of(summary, WHAT_IF)
+
+
+if __name__ == "__main__":
+    main()

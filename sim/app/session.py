@@ -1,0 +1,126 @@
+"""What the page does, apart from drawing it: read a scenario (bundled or uploaded, through the
+same safe loader as the command line), check a what-if, bound and run it into the session's own
+folder, and read the results back. Nothing here imports Streamlit, so it is tested directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.app.whatif import WHAT_IF, Edits, what_if_text
+from sim.experiment.run import RunOptions, execute, plan_of
+from sim.experiment.tasks import Task
+from sim.scenario.bundled import bundled
+from sim.scenario.checks.sizes import expected_patients
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.loader import LoadedScenario, load_text
+
+MAX_UPLOAD_BYTES = 1024 * 1024
+"""The largest scenario file a planner may upload (a shipped scenario is under 40 KiB)."""
+MAX_WORK = 20_000_000
+"""The most patients a run of the page may simulate, over all its variants and replications
+(about a minute on two cores): beyond, the page says so and runs nothing."""
+MAX_REPLICATIONS = 200
+"""The most replications the page offers."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A scenario's text, the name it is shown under, and the folder its data files are read from."""
+
+    name: str
+    text: str
+    folder: Path
+    """The bundle of a shipped scenario; for an upload, an empty folder of the session's (it has no data files)."""
+
+
+@dataclass
+class Session:
+    """One visitor's work: their own folder, and the runs they made, in order."""
+
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="coopsim-app-")))
+    runs: list[Run] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished run of the page: what it ran and where its results folder is."""
+
+    label: str
+    scenario: str
+    variants: tuple[str, ...]
+    replications: int
+    folder: Path
+    text: str
+    """The scenario file with the what-if, as run (the download)."""
+
+
+def shipped() -> dict[str, Path]:
+    """The bundled scenarios by name."""
+    return {path.stem: path for path in bundled()}
+
+
+def bundled_source(name: str) -> Source:
+    """A shipped scenario's text and bundle."""
+    path = shipped()[name]
+    return Source(name, path.read_text(encoding="utf-8"), path.parent)
+
+
+def uploaded_source(name: str, data: bytes, session: Session) -> Source:
+    """An uploaded scenario: at most MAX_UPLOAD_BYTES of UTF-8 text; ScenarioError otherwise."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ScenarioError([Problem(name, 0, 0, "", f"the file is {len(data):,} bytes: the page accepts scenarios of at most "
+                                                      f"{MAX_UPLOAD_BYTES:,} bytes")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ScenarioError([Problem(name, 0, 0, "", f"not UTF-8 text (byte {err.start})")]) from None
+    folder = session.folder / "upload" / hashlib.sha256(data).hexdigest()[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    return Source(name, text, folder)
+
+
+def load(source: Source) -> LoadedScenario:
+    """The scenario validated as the command line validates it; data files only from its own folder."""
+    return load_text(source.text, source.name, base_dir=source.folder, confined=True)
+
+
+def check(source: Source, loaded: LoadedScenario, variant: str, edits: Edits) -> tuple[str, LoadedScenario | None, list[Problem]]:
+    """The scenario file with the what-if, its validation, and its problems (none when it loads)."""
+    text = what_if_text(source.text, loaded, variant, edits)
+    try:
+        return text, load(Source(source.name, text, source.folder)), []
+    except ScenarioError as err:
+        return text, None, list(err.problems)
+
+
+def work(loaded: LoadedScenario, variants: tuple[str, ...], replications: int) -> float:
+    """The patients a run would simulate: the expected arrivals of each variant, times the replications."""
+    total = 0.0
+    for name in variants:
+        scenario = loaded.variant(name).scenario
+        end = scenario.run.warmup + scenario.run.horizon
+        total += sum(expected_patients(arrival, end) for arrival in scenario.arrivals)
+    return total * replications
+
+
+def run(session: Session, source: Source, text: str, loaded: LoadedScenario, replications: int, workers: int,
+        scheduler: str | None = None, on_done: Callable[[Task], None] | None = None) -> Run:
+    """Run the baseline and the what-if into a new folder of the session; ValueError beyond MAX_WORK."""
+    variants = tuple(dict.fromkeys((loaded.baseline, WHAT_IF)))
+    patients = work(loaded, variants, replications)
+    if patients > MAX_WORK:
+        raise ValueError(f"this run would simulate about {patients:,.0f} patients ({replications} replications of "
+                         f"{len(variants)} variants): the page runs at most {MAX_WORK:,}; use fewer replications, or the "
+                         "command line")
+    out = session.folder / f"run{len(session.runs) + 1}"
+    options = RunOptions(replications=replications, variants=variants, workers=workers, scheduler=scheduler, force=True,
+                         command=["coopsim", "app"])
+    folder = execute(plan_of(loaded, options, out), options, on_done)
+    found = Run(f"#{len(session.runs) + 1} {source.name}", source.name, variants, replications, folder, text)
+    session.runs.append(found)
+    return found

@@ -1,0 +1,139 @@
+"""The what-if page as a planner uses it, headless (Streamlit's AppTest): every shipped scenario
+opens, each lever changes what runs, errors are shown where they arise, and a run's headline
+follows the change made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit", reason="the app extra is not installed")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from sim.app import session  # noqa: E402
+from sim.scenario.bundled import bundled  # noqa: E402
+
+pytestmark = pytest.mark.unit
+
+PAGE = str(Path(__file__).resolve().parents[2] / "sim" / "app" / "page.py")
+CUBICLES = "tourcoing_ed:baseline:sites.tourcoing.resources.ed_box.capacity"
+
+SMALL = """version: 1
+name: Two small sites
+run: {horizon: 3d, replications: 2, seed: 1}
+sites:
+  a: {name: Site A, location: [50.6, 3.1], resources: {bed: 3}}
+  b: {name: Site B, sector: private, location: [50.7, 3.2], resources: {bed: 3}}
+arrivals: [{name: p, at: a, rate: 4/h, pathway: stay}]
+pathways: {stay: [{use: bed, name: admission, for: {exponential: {mean: 1h}}}]}
+cooperation: [{overflow: {name: spill, resource: bed, from: a, to: [b]}}]
+"""
+
+
+def page() -> AppTest:
+    """The page, opened."""
+    app = AppTest.from_file(PAGE, default_timeout=180)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def upload(app: AppTest, name: str, data: bytes) -> AppTest:
+    """Give the page an uploaded file (as the browser would)."""
+    app.radio(key="source").set_value("upload").run()
+    from streamlit.runtime.uploaded_file_manager import UploadedFile, UploadedFileRec
+
+    record = UploadedFileRec(file_id="test", name=name, type="application/x-yaml", data=data)
+    app.session_state["upload"] = UploadedFile(record, None)
+    return app.run()
+
+
+@pytest.mark.parametrize("name", [path.stem for path in bundled()])
+def test_every_shipped_scenario_opens_with_its_map_and_levers(name: str) -> None:
+    app = page()
+    app.selectbox(key="scenario").set_value(name).run()
+    assert not app.exception and not app.error
+    assert len(app.get("plotly_chart")) == 1 and app.number_input and app.button(key="run")
+
+
+def test_a_capacity_change_runs_and_the_headline_follows_it() -> None:
+    app = page()
+    app.selectbox(key="scenario").set_value("tourcoing_ed").run()
+    app.number_input(key=CUBICLES).set_value(30).run()
+    app.number_input(key="replications:tourcoing_ed").set_value(3).run()
+    app.button(key="run").click().run()
+    assert not app.exception and not app.error
+    headline = " ".join(m.value for m in app.markdown)
+    assert "what_if: the wait for a cubicle is" in headline and "shorter" in headline
+    assert len(app.dataframe) == 1
+    assert any(b.key == "download_yaml" for b in app.get("download_button"))
+    text = app.session_state["session"].runs[-1].text
+    assert '  what_if: {"sites.tourcoing.resources.ed_box.capacity": 30}' in text
+
+
+def test_the_page_speaks_french() -> None:
+    app = page()
+    app.radio(key="lang").set_value("fr").run()
+    assert app.title[0].value.startswith("coopsim : et si")
+    assert app.button(key="run").label == "Lancer la simulation"
+
+
+def test_a_rule_switched_off_leaves_the_what_if() -> None:
+    app = upload(page(), "small.yaml", SMALL.encode())
+    assert not app.exception and not app.error
+    toggle = app.toggle(key="small.yaml:base:rule:spill")
+    assert toggle.value is True
+    toggle.set_value(False).run()
+    app.button(key="run").click().run()
+    run = app.session_state["session"].runs[-1]
+    assert '"cooperation.spill": null' in run.text
+    assert not any(r["metric"] == "transfers" and ">" in r["scope"] for r in _summary(run.folder) if r["variant"] == "what_if")
+
+
+def test_a_surge_multiplies_the_arrivals() -> None:
+    app = upload(page(), "small.yaml", SMALL.encode())
+    app.slider(key="small.yaml:base:surge").set_value(2.0).run()
+    app.button(key="run").click().run()
+    assert '"arrivals.p.rate": "192/d"' in app.session_state["session"].runs[-1].text
+
+
+def test_an_invalid_upload_says_where_and_runs_nothing() -> None:
+    app = upload(page(), "broken.yaml", SMALL.replace("rate: 4/h", "rate: 4 per hour").encode())
+    assert not app.exception
+    assert any("broken.yaml:7:29: arrivals[0].rate: '4 per hour' is not a rate" in m.value for m in app.markdown) and not app.button
+    app = upload(page(), "latin1.yaml", "name: é".encode("latin-1"))
+    assert any("not UTF-8" in e.value for e in app.error)
+
+
+def test_an_upload_too_large_is_refused() -> None:
+    app = upload(page(), "big.yaml", b"#" * (session.MAX_UPLOAD_BYTES + 1))
+    assert any("at most 1,048,576 bytes" in e.value for e in app.error) and not app.button
+
+
+def test_an_upload_reads_no_file_outside_its_bundle() -> None:
+    text = SMALL.replace("rate: 4/h", "series: {file: ../../../etc/passwd}")
+    app = upload(page(), "sly.yaml", text.encode())
+    assert any("outside the scenario's folder" in m.value for m in app.markdown) and not app.button
+
+
+def test_a_run_beyond_the_bound_is_refused_with_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = upload(page(), "small.yaml", SMALL.encode())
+    monkeypatch.setattr(session, "MAX_WORK", 10)
+    app.button(key="run").click().run()
+    assert any("the page runs at most 10" in e.value for e in app.error)
+    assert app.session_state["session"].runs == []
+
+
+def test_sessions_do_not_share_runs() -> None:
+    first, second = upload(page(), "small.yaml", SMALL.encode()), page()
+    first.button(key="run").click().run()
+    assert len(first.session_state["session"].runs) == 1 and second.session_state["session"].runs == []
+    assert first.session_state["session"].folder != second.session_state["session"].folder
+
+
+def _summary(folder: Path) -> list[dict[str, str]]:
+    import csv
+
+    with open(folder / "summary.csv", encoding="utf-8") as file:
+        return list(csv.DictReader(file))

@@ -1,0 +1,87 @@
+"""A what-if becomes one more variant of the scenario file: the loader validates it, it repeats
+its base variant's changes, and each edit lands where the levers say."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.app.whatif import WHAT_IF, Edits, capacities, declared_variants, rules, what_if_text
+from sim.results.names import names_of
+from sim.scenario.loader import load_file, load_text
+from tests.paths import SCENARIOS
+
+pytestmark = pytest.mark.unit
+
+HAINAUT = SCENARIOS / "hainaut_covid_surge.yaml"
+
+
+def loaded_what_if(path, variant: str, edits: Edits):
+    """The scenario file with the what-if added, loaded; and the what-if's text."""
+    text = path.read_text(encoding="utf-8")
+    base = load_file(path)
+    new = what_if_text(text, base, variant, edits)
+    return base, load_text(new, str(path), base_dir=path.parent), new
+
+
+def test_no_edit_on_a_variant_runs_as_that_variant() -> None:
+    base, found, text = loaded_what_if(HAINAUT, "clinics_centre_surge_icu", Edits())
+    assert found.names[:1] == (WHAT_IF,) or WHAT_IF in found.names
+    assert found.variant(WHAT_IF).scenario == base.variant("clinics_centre_surge_icu").scenario
+    assert "# Inputs known only as a range" in text  # the file's comments are kept
+
+
+def test_a_capacity_edit_changes_that_capacity_only() -> None:
+    base, found, _ = loaded_what_if(HAINAUT, "alone", Edits(capacities={"sites.valenciennes.resources.icu_bed.capacity": 30}))
+    before, after = base.variant("alone").scenario, found.variant(WHAT_IF).scenario
+    assert after.sites["valenciennes"].resources["icu_bed"].capacity == 30
+    assert after.model_copy(update={"sites": before.sites}) == before
+    levers = {c.path: c.value for c in capacities(after, names_of([after]))}
+    assert levers["sites.valenciennes.resources.icu_bed.capacity"] == 30
+
+
+def test_a_capacity_the_base_variant_sets_is_replaced_inside_its_own_change() -> None:
+    """The surge variant sets the ICU beds with a dated change: the edit keeps the change, at the new base capacity."""
+    path = "sites.valenciennes.resources.icu_bed.capacity"
+    _, found, _ = loaded_what_if(HAINAUT, "clinics_centre_surge_icu", Edits(capacities={path: 25}))
+    icu = found.variant(WHAT_IF).scenario.sites["valenciennes"].resources["icu_bed"]
+    assert icu.capacity == 25 and [c.capacity for c in icu.changes] == [38]
+
+
+def test_rules_switch_off_whether_the_base_or_the_variant_holds_them() -> None:
+    base = load_file(HAINAUT)
+    assert [(r.name, r.kind, r.added) for r in rules(base, "clinics")] == [("ward_to_clinics", "overflow", True),
+                                                                          ("stepdown", "overflow", True)]
+    _, found, _ = loaded_what_if(HAINAUT, "clinics", Edits(rules_off=frozenset({"stepdown"})))
+    assert [r.name for r in rules(found, WHAT_IF)] == ["ward_to_clinics"]
+    text = """version: 1
+name: Two sites
+run: {horizon: 2d, replications: 2, seed: 1}
+sites:
+  a: {location: [50.0, 3.0], resources: {bed: 2}}
+  b: {location: [50.1, 3.1], resources: {bed: 2}}
+arrivals: [{name: p, at: a, rate: 2/h, pathway: stay}]
+pathways: {stay: [{use: bed, name: admission, for: 1h}]}
+cooperation: [{overflow: {name: spill, resource: bed, from: a, to: [b]}}]
+"""
+    loaded = load_text(text)
+    assert declared_variants(loaded) == ["base"] and [r.name for r in rules(loaded, "base")] == ["spill"]
+    found = load_text(what_if_text(text, loaded, "base", Edits(rules_off=frozenset({"spill"}))))
+    assert found.baseline == "base" and found.variant(WHAT_IF).scenario.cooperation == ()
+
+
+def test_a_surge_multiplies_every_stream_rates_and_series_alike() -> None:
+    base, found, _ = loaded_what_if(HAINAUT, "alone", Edits(surge=1.5))
+    for before, after in zip(base.variant("alone").scenario.arrivals, found.variant(WHAT_IF).scenario.arrivals, strict=True):
+        if before.rate is not None:
+            assert after.rate == pytest.approx(1.5 * before.rate, rel=1e-5)
+        else:
+            assert after.series.scale == pytest.approx(1.5 * before.series.scale) and after.series.per_day == before.series.per_day
+
+
+def test_capacity_levers_name_every_site_resource_for_people() -> None:
+    base = load_file(HAINAUT)
+    scenario = base.variant("alone").scenario
+    levers = capacities(scenario, names_of([scenario]))
+    assert ("valenciennes", "icu_bed") in {(c.site, c.role) for c in levers}
+    icu = next(c for c in levers if c.role == "icu_bed")
+    assert icu.value == 23 and "ICU" in icu.label and "Valenciennes" in icu.label
