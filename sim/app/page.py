@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from sim.app import geo, session
+from sim.app import compare, geo, session
 from sim.app.launch import scheduler_of
 from sim.app.whatif import MAX_SURGE, WHAT_IF, Edits, capacities, declared_variants, rules
 from sim.experiment.executors import default_workers
@@ -46,13 +46,21 @@ T = {
     "fix_first": ("Fix the values marked in red first.", "Corrigez d'abord les valeurs signalées en rouge."),
     "results": ("Results", "Résultats"),
     "headline": ("In brief", "En bref"),
-    "findings": ("Key numbers: baseline, and the what-if's paired difference (95 % intervals)",
-                 "Chiffres clés : référence, et écart apparié de la simulation (intervalles à 95 %)"),
+    "findings": ("Key numbers: baseline, and the what-if's paired difference (95 % intervals; * the interval excludes 0)",
+                 "Chiffres clés : référence, et écart apparié de la simulation (intervalles à 95 % ; * l'intervalle exclut 0)"),
     "metric": ("metric", "indicateur"),
     "flows": ("Transfers between sites in the what-if (mean per run)", "Transferts entre sites dans la simulation (moyenne par réplication)"),
     "download": ("Download the what-if as a scenario file", "Télécharger la simulation en fichier de scénario"),
     "reproduce": ("Reproduce it with: `coopsim run {file} --variants what_if`", "Pour la reproduire : `coopsim run {file} --variants what_if`"),
     "runs": ("Runs of this session", "Simulations de cette session"),
+    "zip": ("Download the results folder (zip)", "Télécharger le dossier de résultats (zip)"),
+    "report": ("Write the report and the workbook", "Rédiger le rapport et le classeur"),
+    "xlsx": ("Download results.xlsx", "Télécharger results.xlsx"),
+    "report_done": ("The report is in the results folder (zip): {page}.", "Le rapport est dans le dossier de résultats (zip) : {page}."),
+    "compare": ("Compare with another run of this session", "Comparer à une autre simulation de cette session"),
+    "compare_none": ("(none)", "(aucune)"),
+    "compared": ("What-if of {second} minus what-if of {first}, paired by replication (95 % intervals; * the interval excludes 0)",
+                 "Simulation {second} moins simulation {first}, appariées par réplication (intervalles à 95 % ; * l'intervalle exclut 0)"),
     "off": ("switched off", "désactivée"),
     "problem": ("{path}: {message}", "{path} : {message}"),
 }
@@ -192,8 +200,9 @@ def _run(source: session.Source, text: str, loaded: Any, replications: int, lang
 
     scheduler = scheduler_of(sys.argv[1:])
     try:
-        session.run(st.session_state.session, source, text, loaded, replications, 1 if scheduler else default_workers(), scheduler,
-                    progress)
+        done_run = session.run(st.session_state.session, source, text, loaded, replications, 1 if scheduler else default_workers(),
+                               scheduler, progress)
+        st.session_state["chosen_run"] = done_run.label  # the results shown are the run just made
     except (ValueError, ScenarioError) as err:
         st.error(str(err))
     bar.empty()
@@ -205,8 +214,9 @@ def _results(lang: str) -> None:
     if not runs:
         return
     st.header(say("results", lang))
-    chosen = st.selectbox(say("runs", lang), list(reversed(runs)), format_func=lambda r: f"{r.label} ({r.replications} ×)",
-                          key="chosen_run")
+    by_label = {r.label: r for r in reversed(runs)}
+    label = st.selectbox(say("runs", lang), list(by_label), format_func=lambda k: f"{k} ({by_label[k].replications} ×)", key="chosen_run")
+    chosen = by_label[label]
     manifest, summary, rows = load_results(chosen.folder)
     _, scenarios = read_scenarios(chosen.folder, manifest)
     st.subheader(say("headline", lang))
@@ -218,9 +228,39 @@ def _results(lang: str) -> None:
     for k, name in enumerate(found.variants):
         table[f"Δ {name}"] = [cells[k].text for _, _, cells in found.rows]
     st.dataframe(table, hide_index=True, key="findings")
-    st.download_button(say("download", lang), chosen.text.encode("utf-8"), file_name=f"{chosen.scenario.removesuffix('.yaml')}_what_if.yaml",
+    stem = chosen.scenario.removesuffix(".yaml").removesuffix(".yml")
+    st.download_button(say("download", lang), chosen.text.encode("utf-8"), file_name=f"{stem}_what_if.yaml",
                        mime="application/x-yaml", key="download_yaml")
-    st.caption(say("reproduce", lang, file=f"{chosen.scenario.removesuffix('.yaml')}_what_if.yaml"))
+    st.caption(say("reproduce", lang, file=f"{stem}_what_if.yaml"))
+    if st.button(say("report", lang), key="write_report"):
+        from sim.report.write import write_report  # matplotlib, only when asked
+
+        st.caption(say("report_done", lang, page=write_report(chosen.folder, lang).name))
+    if (chosen.folder / "results.xlsx").exists():
+        st.download_button(say("xlsx", lang), (chosen.folder / "results.xlsx").read_bytes(), file_name=f"{stem}_results.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="download_xlsx")
+    st.download_button(say("zip", lang), session.zipped(chosen.folder), file_name=f"{stem}_results.zip", mime="application/zip",
+                       key="download_zip")
+    _compare(chosen, runs, lang)
+
+
+def _compare(chosen: session.Run, runs: list[session.Run], lang: str) -> None:
+    """The chosen run's what-if against another run's, paired by replication."""
+    others = {r.label: r for r in runs if r.label != chosen.label}
+    if not others:
+        return
+    label = st.selectbox(say("compare", lang), ["", *others], format_func=lambda k: k or say("compare_none", lang), key="compare_with")
+    if not label:
+        return
+    other = others[label]
+    reason = compare.why_not(other, chosen)
+    if reason:
+        st.warning(reason)
+        return
+    st.caption(say("compared", lang, first=other.label, second=chosen.label))
+    rows = compare.compare(other.folder, chosen.folder, lang)
+    st.dataframe({say("metric", lang): [r.label for r in rows], other.label: [r.first for r in rows],
+                  chosen.label: [r.second for r in rows], "Δ": [r.difference for r in rows]}, hide_index=True, key="compared")
 
 
 def _flows(run: session.Run) -> list[geo.Flow]:

@@ -6,7 +6,9 @@ folder, and read the results back. Nothing here imports Streamlit, so it is test
 from __future__ import annotations
 
 import hashlib
+import io
 import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,16 @@ class Run:
     folder: Path
     text: str
     """The scenario file with the what-if, as run (the download)."""
+
+
+def zipped(folder: Path) -> bytes:
+    """A results folder as a zip archive (its files, under the folder's name)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                archive.write(path, f"{folder.name}/{path.relative_to(folder)}")
+    return buffer.getvalue()
 
 
 def shipped() -> dict[str, Path]:

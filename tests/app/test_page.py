@@ -137,3 +137,35 @@ def _summary(folder: Path) -> list[dict[str, str]]:
 
     with open(folder / "summary.csv", encoding="utf-8") as file:
         return list(csv.DictReader(file))
+
+
+def test_downloads_hold_the_results_folder_the_report_and_the_workbook() -> None:
+    import io
+    import zipfile
+
+    app = upload(page(), "small.yaml", SMALL.encode())
+    app.button(key="run").click().run()
+    run = app.session_state["session"].runs[-1]
+    names = set(zipfile.ZipFile(io.BytesIO(session.zipped(run.folder))).namelist())
+    assert {f"{run.folder.name}/manifest.json", f"{run.folder.name}/summary.csv"} <= names
+    assert not any(b.key == "download_xlsx" for b in app.get("download_button"))
+    app.button(key="write_report").click().run()
+    assert not app.exception and (run.folder / "results.xlsx").exists() and (run.folder / "report.html").exists()
+    assert any(b.key == "download_xlsx" for b in app.get("download_button"))
+
+
+def test_two_runs_of_a_session_compare_paired_by_replication() -> None:
+    app = page()
+    app.selectbox(key="scenario").set_value("tourcoing_ed").run()
+    app.number_input(key="replications:tourcoing_ed").set_value(3).run()
+    app.number_input(key=CUBICLES).set_value(30).run()
+    app.button(key="run").click().run()
+    app.number_input(key=CUBICLES).set_value(24).run()
+    app.button(key="run").click().run()
+    runs = app.session_state["session"].runs
+    assert len(runs) == 2
+    app.selectbox(key="compare_with").set_value(runs[0].label).run()
+    assert not app.exception
+    table = app.dataframe[-1].value  # the comparison, after the key numbers
+    row = next(k for k, label in enumerate(table.iloc[:, 0]) if label.startswith("Wait for a cubicle, mean"))
+    assert table.iloc[row, 3].startswith("+") and table.iloc[row, 3].rstrip().endswith("*")  # fewer cubicles: longer, detectably
