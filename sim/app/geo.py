@@ -27,6 +27,8 @@ SECTORS = {
     "foreign": ("#6a3d9a", "diamond", ("across the border", "de l'autre côté de la frontière")),
 }
 """Colour, marker and word of each sector."""
+MIN_SPAN = (1.6, 0.9)
+"""The least longitude and latitude the map shows (degrees): a single site still sits among its neighbours."""
 MAX_ARROW = 14.0
 """Width in pixels of the arrow of the largest flow."""
 
@@ -111,15 +113,19 @@ def figure(scenario: schema.Scenario, names: Names, flows: list[Flow] = (), heig
     fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, plot_bgcolor="white",
                       legend={"orientation": "h", "y": -0.02}, dragmode="pan")
     lats = [s["lat"] for s in sites] or [50.5]
-    fig.update_xaxes(visible=False, range=_span([s["lon"] for s in sites] or [3.0], 0.25))
-    fig.update_yaxes(visible=False, range=_span(lats, 0.15), scaleanchor="x",
+    fig.update_xaxes(visible=False, range=_span([s["lon"] for s in sites] or [3.0], 0.25, MIN_SPAN[0]))
+    fig.update_yaxes(visible=False, range=_span(lats, 0.15, MIN_SPAN[1]), scaleanchor="x",
                      scaleratio=1 / math.cos(math.radians(sum(lats) / len(lats))))
     return fig
 
 
-def _span(values: list[float], margin: float) -> list[float]:
-    """The range of some coordinates, with a margin in degrees."""
-    return [min(values) - margin, max(values) + margin]
+def _span(values: list[float], margin: float, least: float) -> list[float]:
+    """The range of some coordinates, with a margin in degrees, at least `least` wide (around their middle)."""
+    low, high = min(values) - margin, max(values) + margin
+    if high - low < least:
+        middle = (low + high) / 2
+        low, high = middle - least / 2, middle + least / 2
+    return [low, high]
 
 
 def _lines(geometry: dict[str, Any]) -> list[list[list[float]]]:

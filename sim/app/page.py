@@ -53,6 +53,9 @@ T = {
     "download": ("Download the what-if as a scenario file", "Télécharger la simulation en fichier de scénario"),
     "reproduce": ("Reproduce it with: `coopsim run {file} --variants what_if`", "Pour la reproduire : `coopsim run {file} --variants what_if`"),
     "runs": ("Runs of this session", "Simulations de cette session"),
+    "occupancy": ("Occupancy over time (daily mean)", "Taux d'occupation au fil du temps (moyenne par jour)"),
+    "resource": ("Resource", "Ressource"),
+    "day": ("day of the measured period", "jour de la période mesurée"),
     "zip": ("Download the results folder (zip)", "Télécharger le dossier de résultats (zip)"),
     "report": ("Write the report and the workbook", "Rédiger le rapport et le classeur"),
     "xlsx": ("Download results.xlsx", "Télécharger results.xlsx"),
@@ -228,6 +231,7 @@ def _results(lang: str) -> None:
     for k, name in enumerate(found.variants):
         table[f"Δ {name}"] = [cells[k].text for _, _, cells in found.rows]
     st.dataframe(table, hide_index=True, key="findings")
+    _occupancy(chosen, scenarios, lang)
     stem = chosen.scenario.removesuffix(".yaml").removesuffix(".yml")
     st.download_button(say("download", lang), chosen.text.encode("utf-8"), file_name=f"{stem}_what_if.yaml",
                        mime="application/x-yaml", key="download_yaml")
@@ -261,6 +265,26 @@ def _compare(chosen: session.Run, runs: list[session.Run], lang: str) -> None:
     rows = compare.compare(other.folder, chosen.folder, lang)
     st.dataframe({say("metric", lang): [r.label for r in rows], other.label: [r.first for r in rows],
                   chosen.label: [r.second for r in rows], "Δ": [r.difference for r in rows]}, hide_index=True, key="compared")
+
+
+def _occupancy(run: session.Run, scenarios: dict[str, Any], lang: str) -> None:
+    """The hourly occupancy of one resource, baseline and what-if (means across replications)."""
+    import plotly.graph_objects as go
+
+    series = session.occupancy(run.folder)
+    if not series:
+        return
+    st.subheader(say("occupancy", lang))
+    names = names_of(list(scenarios.values()), lang)
+    resource = st.selectbox(say("resource", lang), sorted({r for _, r in series}), format_func=names.resource, key="occupancy_of")
+    figure = go.Figure()
+    for (variant, found), (days, values) in sorted(series.items()):
+        if found == resource:
+            figure.add_trace(go.Scatter(x=days, y=values, mode="lines", name=variant,
+                                        line={"color": "#c00000" if variant == WHAT_IF else "#7f7f7f", "width": 2}))
+    figure.update_layout(height=320, margin={"l": 0, "r": 0, "t": 10, "b": 0}, xaxis_title=say("day", lang),
+                         yaxis={"tickformat": ".0%", "rangemode": "tozero"}, legend={"orientation": "h"})
+    st.plotly_chart(figure, key="occupancy")
 
 
 def _flows(run: session.Run) -> list[geo.Flow]:

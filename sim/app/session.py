@@ -16,6 +16,7 @@ from pathlib import Path
 from sim.app.whatif import WHAT_IF, Edits, what_if_text
 from sim.experiment.run import RunOptions, execute, plan_of
 from sim.experiment.tasks import Task
+from sim.results.reader import read_manifest, read_rows
 from sim.scenario.bundled import bundled
 from sim.scenario.checks.sizes import expected_patients
 from sim.scenario.errors import Problem, ScenarioError
@@ -69,6 +70,19 @@ def zipped(folder: Path) -> bytes:
             if path.is_file() and not path.is_symlink():
                 archive.write(path, f"{folder.name}/{path.relative_to(folder)}")
     return buffer.getvalue()
+
+
+def occupancy(folder: Path) -> dict[tuple[str, str], tuple[list[int], list[float]]]:
+    """Each variant's daily mean occupancy of each resource in a results folder (the mean of its
+    hours of each day of the measured period, from occupancy.csv): (days, shares)."""
+    manifest = read_manifest(folder)
+    sums: dict[tuple[str, str], dict[int, list[float]]] = {}
+    for row in read_rows(folder, "occupancy.csv", manifest, ["variant", "resource", "hour", "occupancy_mean"]):
+        if row["occupancy_mean"] != "":
+            day = sums.setdefault((row["variant"], row["resource"]), {}).setdefault(int(row["hour"]) // 24, [0.0, 0])
+            day[0] += float(row["occupancy_mean"])
+            day[1] += 1
+    return {key: (sorted(days), [days[d][0] / days[d][1] for d in sorted(days)]) for key, days in sums.items()}
 
 
 def shipped() -> dict[str, Path]:

@@ -10,7 +10,7 @@ import yaml
 def scenarios_dir() -> Path:
     """The `scenarios/` folder of the working directory if any, else the one of the source tree."""
     local = Path.cwd() / "scenarios"
-    return local if local.is_dir() else Path(__file__).resolve().parent.parent / "scenarios"
+    return local if local.is_dir() else Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def bundled() -> list[Path]:

@@ -100,3 +100,10 @@ def test_coopsim_app_serves_the_page(tmp_path) -> None:
 def test_a_bad_port_is_refused_with_exit_2() -> None:
     done = subprocess.run([sys.executable, "-m", "sim", "app", "--port", "99999"], capture_output=True, text=True)
     assert done.returncode == 2 and "not a port" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_shipped_scenarios_are_found_from_any_folder(tmp_path, monkeypatch) -> None:
+    from sim.app import session
+
+    monkeypatch.chdir(tmp_path)
+    assert {"tourcoing_ed", "hainaut_covid_surge"} <= set(session.shipped())

@@ -70,6 +70,13 @@ def test_a_capacity_change_runs_and_the_headline_follows_it() -> None:
     assert any(b.key == "download_yaml" for b in app.get("download_button"))
     text = app.session_state["session"].runs[-1].text
     assert '  what_if: {"sites.tourcoing.resources.ed_box.capacity": 30}' in text
+    assert len(app.get("plotly_chart")) == 2  # the map, and occupancy over time
+    series = session.occupancy(app.session_state["session"].runs[-1].folder)
+    rows = _rows(app.session_state["session"].runs[-1].folder / "occupancy.csv")
+    box = [float(r["occupancy_mean"]) for r in rows if (r["variant"], r["resource"]) == ("what_if", "tourcoing.ed_box")]
+    days, daily = series[("what_if", "tourcoing.ed_box")]
+    assert days == list(range(len(box) // 24)) and daily[1] == pytest.approx(sum(box[24:48]) / 24)
+    assert sum(daily) < sum(series[("baseline", "tourcoing.ed_box")][1])  # 30 cubicles instead of 22: less occupied
 
 
 def test_the_page_speaks_french() -> None:
@@ -133,9 +140,13 @@ def test_sessions_do_not_share_runs() -> None:
 
 
 def _summary(folder: Path) -> list[dict[str, str]]:
+    return _rows(folder / "summary.csv")
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
     import csv
 
-    with open(folder / "summary.csv", encoding="utf-8") as file:
+    with open(path, encoding="utf-8") as file:
         return list(csv.DictReader(file))
 
 
