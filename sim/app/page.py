@@ -37,7 +37,7 @@ T = {
     "levers": ("Levers", "Leviers"),
     "capacities": ("Capacities", "Capacités"),
     "rules": ("Cooperation rules in force", "Règles de coopération en vigueur"),
-    "no_rules": ("This variant has no named cooperation rule.", "Cette variante n'a pas de règle de coopération nommée."),
+    "no_rules": ("This variant has no cooperation rule.", "Cette variante n'a pas de règle de coopération."),
     "surge": ("Arrivals: factor on every stream's volume", "Arrivées : facteur sur le volume de chaque flux"),
     "replications": ("Replications", "Réplications"),
     "run": ("Run the what-if", "Lancer la simulation"),
@@ -149,9 +149,16 @@ def _edits(loaded: Any, variant: str, scenario: Any, names: Any, source: str) ->
         value = state.get(_key(source, f"{variant}:{lever.path}"), lever.value)
         if value != lever.value:
             changed[lever.path] = int(value)
-    off = frozenset(r.name for r in rules(loaded, variant) if not state.get(_key(source, f"{variant}:rule:{r.name}"), True))
+    off, parameters = set(), {}
+    for rule in rules(loaded, variant, names):
+        if not state.get(_key(source, f"{variant}:rule:{rule.index}"), True):
+            off.add(rule.index)
+        for parameter in rule.parameters:
+            value = state.get(_key(source, f"{variant}:rule:{rule.index}:{parameter.path}"), parameter.value)
+            if value != parameter.value:
+                parameters[f"{rule.index}:{parameter.path}"] = value if parameter.share else int(value)
     surge = float(state.get(_key(source, f"{variant}:surge"), 1.0))
-    return Edits(changed, off, surge)
+    return Edits(changed, frozenset(off), parameters, surge)
 
 
 def _levers(loaded: Any, variant: str, scenario: Any, names: Any, source: str, problems: list[Problem], lang: str) -> None:
@@ -162,12 +169,20 @@ def _levers(loaded: Any, variant: str, scenario: Any, names: Any, source: str, p
                             key=_key(source, f"{variant}:{lever.path}"))
             _problems_at(problems, lever.path, lang)
     with st.expander(say("rules", lang), expanded=True):
-        found = rules(loaded, variant)
+        found = rules(loaded, variant, names)
         if not found:
             st.caption(say("no_rules", lang))
         for rule in found:
-            st.toggle(f"{rule.name} ({rule.kind})", value=True, key=_key(source, f"{variant}:rule:{rule.name}"))
-            _problems_at(problems, f"cooperation.{rule.name}", lang)
+            on = st.toggle(rule.label, value=True, key=_key(source, f"{variant}:rule:{rule.index}"))
+            for parameter in rule.parameters:
+                key = _key(source, f"{variant}:rule:{rule.index}:{parameter.path}")
+                if parameter.share:
+                    st.slider(pick(parameter.label, lang), min_value=0.0, max_value=1.0, value=parameter.value, step=0.01, key=key,
+                              disabled=not on)
+                else:
+                    st.number_input(pick(parameter.label, lang), min_value=0, max_value=MAX_CAPACITY, value=int(parameter.value),
+                                    step=1, key=key, disabled=not on)
+            _problems_at(problems, f"cooperation[{rule.index}]", lang)
     st.slider(say("surge", lang), min_value=0.5, max_value=MAX_SURGE, value=1.0, step=0.05, key=_key(source, f"{variant}:surge"))
     _problems_at(problems, "arrivals", lang)
     shown = {p for p in problems if _lever_path(p)}

@@ -27,7 +27,7 @@ sites:
   b: {name: Site B, sector: private, location: [50.7, 3.2], resources: {bed: 3}}
 arrivals: [{name: p, at: a, rate: 4/h, pathway: stay}]
 pathways: {stay: [{use: bed, name: admission, for: {exponential: {mean: 1h}}}]}
-cooperation: [{overflow: {name: spill, resource: bed, from: a, to: [b]}}]
+cooperation: [{overflow: {name: spill, resource: bed, from: a, to: [b], when: {occupancy_above: 0.9}, max_per_day: 20}}]
 """
 
 
@@ -89,12 +89,12 @@ def test_the_page_speaks_french() -> None:
 def test_a_rule_switched_off_leaves_the_what_if() -> None:
     app = upload(page(), "small.yaml", SMALL.encode())
     assert not app.exception and not app.error
-    toggle = app.toggle(key="small.yaml:base:rule:spill")
+    toggle = app.toggle(key="small.yaml:base:rule:0")
     assert toggle.value is True
     toggle.set_value(False).run()
     app.button(key="run").click().run()
     run = app.session_state["session"].runs[-1]
-    assert '"cooperation.spill": null' in run.text
+    assert '"cooperation": []' in run.text
     assert not any(r["metric"] == "transfers" and ">" in r["scope"] for r in _summary(run.folder) if r["variant"] == "what_if")
 
 
@@ -180,3 +180,13 @@ def test_two_runs_of_a_session_compare_paired_by_replication() -> None:
     table = app.dataframe[-1].value  # the comparison, after the key numbers
     row = next(k for k, label in enumerate(table.iloc[:, 0]) if label.startswith("Wait for a cubicle, mean"))
     assert table.iloc[row, 3].startswith("+") and table.iloc[row, 3].rstrip().endswith("*")  # fewer cubicles: longer, detectably
+
+
+def test_a_rule_parameter_changes_the_rule_that_runs() -> None:
+    app = upload(page(), "small.yaml", SMALL.encode())
+    app.slider(key="small.yaml:base:rule:0:overflow.when.occupancy_above").set_value(0.5).run()
+    app.number_input(key="small.yaml:base:rule:0:overflow.max_per_day").set_value(3).run()
+    app.button(key="run").click().run()
+    assert not app.exception and not app.error
+    text = app.session_state["session"].runs[-1].text
+    assert '"when": {"occupancy_above": 0.5}' in text and '"max_per_day": 3' in text

@@ -13,6 +13,16 @@ from tests.paths import SCENARIOS
 pytestmark = pytest.mark.unit
 
 HAINAUT = SCENARIOS / "hainaut_covid_surge.yaml"
+TWO_SITES = """version: 1
+name: Two sites
+run: {horizon: 2d, replications: 2, seed: 1}
+sites:
+  a: {location: [50.0, 3.0], resources: {bed: 2}}
+  b: {location: [50.1, 3.1], resources: {bed: 2}}
+arrivals: [{name: p, at: a, rate: 2/h, pathway: stay}]
+pathways: {stay: [{use: bed, name: admission, for: 1h}]}
+cooperation: [{overflow: {resource: bed, from: a, to: [b]}}, {overflow: {name: spill, resource: bed, from: b, to: [a]}}]
+"""
 
 
 def loaded_what_if(path, variant: str, edits: Edits):
@@ -49,24 +59,46 @@ def test_a_capacity_the_base_variant_sets_is_replaced_inside_its_own_change() ->
 
 def test_rules_switch_off_whether_the_base_or_the_variant_holds_them() -> None:
     base = load_file(HAINAUT)
-    assert [(r.name, r.kind, r.added) for r in rules(base, "clinics")] == [("ward_to_clinics", "overflow", True),
-                                                                          ("stepdown", "overflow", True)]
-    _, found, _ = loaded_what_if(HAINAUT, "clinics", Edits(rules_off=frozenset({"stepdown"})))
+    assert [(r.index, r.name, r.kind) for r in rules(base, "clinics")] == [(0, "ward_to_clinics", "overflow"), (1, "stepdown", "overflow")]
+    _, found, _ = loaded_what_if(HAINAUT, "clinics", Edits(rules_off=frozenset({1})))
     assert [r.name for r in rules(found, WHAT_IF)] == ["ward_to_clinics"]
-    text = """version: 1
-name: Two sites
-run: {horizon: 2d, replications: 2, seed: 1}
-sites:
-  a: {location: [50.0, 3.0], resources: {bed: 2}}
-  b: {location: [50.1, 3.1], resources: {bed: 2}}
-arrivals: [{name: p, at: a, rate: 2/h, pathway: stay}]
-pathways: {stay: [{use: bed, name: admission, for: 1h}]}
-cooperation: [{overflow: {name: spill, resource: bed, from: a, to: [b]}}]
-"""
-    loaded = load_text(text)
-    assert declared_variants(loaded) == ["base"] and [r.name for r in rules(loaded, "base")] == ["spill"]
-    found = load_text(what_if_text(text, loaded, "base", Edits(rules_off=frozenset({"spill"}))))
+    loaded = load_text(TWO_SITES)
+    assert declared_variants(loaded) == ["base"] and [r.label for r in rules(loaded, "base")] == ["overflow: bed, a → b", "spill"]
+    found = load_text(what_if_text(TWO_SITES, loaded, "base", Edits(rules_off=frozenset({0, 1}))))
     assert found.baseline == "base" and found.variant(WHAT_IF).scenario.cooperation == ()
+    found = load_text(what_if_text(TWO_SITES, loaded, "base", Edits(rules_off=frozenset({1}))))
+    assert [r.label for r in rules(found, WHAT_IF)] == ["overflow: bed, a → b"]  # an unnamed rule is a lever too
+
+
+def test_rule_parameters_change_in_the_rule_they_belong_to() -> None:
+    edits = Edits(parameters={"1:overflow.when.occupancy_above": 0.75})
+    base, found, _ = loaded_what_if(HAINAUT, "clinics", edits)
+    before, after = base.variant("clinics").scenario.cooperation, found.variant(WHAT_IF).scenario.cooperation
+    assert after[1].overflow.when.occupancy_above == 0.75 and after[0] == before[0]
+    assert after[1].overflow.model_copy(update={"when": before[1].overflow.when}) == before[1].overflow
+    mri = SCENARIOS / "tourcoing_mri_gie.yaml"
+    loaded = load_file(mri)
+    variant = loaded.names[-1]
+    quotas = rules(loaded, variant)[0]
+    assert [p.path for p in quotas.parameters] == ["share_calendar.quotas.shares.urgent", "share_calendar.quotas.shares.scheduled"]
+    _, found, _ = loaded_what_if(mri, variant, Edits(parameters={"0:share_calendar.quotas.shares.urgent": 0.4,
+                                                                  "0:share_calendar.quotas.shares.scheduled": 0.6}))
+    assert dict(found.variant(WHAT_IF).scenario.cooperation[0].share_calendar.quotas.shares) == {"urgent": 0.4, "scheduled": 0.6}
+    artois = SCENARIOS / "artois_specialist_cooperation.yaml"
+    _, found, _ = loaded_what_if(artois, "outreach_sessions", Edits(parameters={"0:share_staff.sessions.0.capacity": 2}))
+    assert found.variant(WHAT_IF).scenario.cooperation[0].share_staff.sessions[0].capacity == 2
+
+
+def test_a_schedule_window_is_a_capacity_lever() -> None:
+    path = SCENARIOS / "tourcoing_ed.yaml"
+    base = load_file(path)
+    scenario = base.variant("baseline").scenario
+    levers = {c.path: c for c in capacities(scenario, names_of([scenario]))}
+    window = levers["sites.tourcoing.resources.ed_doctor.schedule.0.capacity"]
+    assert (window.value, window.label) == (5, "CH Tourcoing: ED doctors, Mon-Sun 08:00-20:00")
+    _, found, _ = loaded_what_if(path, "baseline", Edits(capacities={window.path: 7}))
+    doctors = found.variant(WHAT_IF).scenario.sites["tourcoing"].resources["ed_doctor"]
+    assert doctors.capacity == 2 and [w.capacity for w in doctors.schedule] == [7]
 
 
 def test_a_surge_multiplies_every_stream_rates_and_series_alike() -> None:
