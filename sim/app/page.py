@@ -18,6 +18,7 @@ from sim.results.headline import scenario_headlines
 from sim.results.names import names_of
 from sim.results.reader import read_rows, read_scenarios
 from sim.results.words import pick
+from sim.scenario import schema
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.limits import MAX_CAPACITY
 
@@ -53,6 +54,27 @@ T = {
     "download": ("Download the what-if as a scenario file", "Télécharger la simulation en fichier de scénario"),
     "reproduce": ("Reproduce it with: `coopsim run {file} --variants what_if`", "Pour la reproduire : `coopsim run {file} --variants what_if`"),
     "runs": ("Runs of this session", "Simulations de cette session"),
+    "gains": ("Who gains, who pays", "Qui gagne, qui paie"),
+    "target": ("How much capacity meets the targets?", "Quelle capacité atteint les objectifs ?"),
+    "target_intro": ("The smallest value of one capacity with which the what-if meets every target of the scenario that has a level, "
+                     "with 95 % confidence (as `coopsim target`).",
+                     "La plus petite valeur d'une capacité avec laquelle la simulation atteint chaque objectif du scénario qui a un "
+                     "niveau, avec une confiance de 95 % (comme `coopsim target`)."),
+    "no_target": ("This scenario has no target with a level to meet (a `share:` on a wait target, or an occupancy target).",
+                  "Ce scénario n'a pas d'objectif avec un niveau à atteindre (`share:` sur un objectif d'attente, ou un objectif d'occupation)."),
+    "lever": ("Capacity searched", "Capacité cherchée"),
+    "from": ("from", "de"),
+    "to": ("to", "à"),
+    "search": ("Search", "Chercher"),
+    "searching": ("Trying {value}…", "Essai de {value}…"),
+    "answer": ("{value} is the smallest value that meets every target with 95 % confidence.",
+               "{value} est la plus petite valeur qui atteint chaque objectif avec une confiance de 95 %."),
+    "no_answer": ("Even {value} does not meet every target with 95 % confidence.",
+                  "Même {value} n'atteint pas chaque objectif avec une confiance de 95 %."),
+    "verdict": ("{value}: {verdict} ({replications} replications)", "{value} : {verdict} ({replications} réplications)"),
+    "meets": ("meets every target", "atteint chaque objectif"),
+    "misses": ("misses a target", "manque un objectif"),
+    "undecided": ("undecided", "indécis"),
     "occupancy": ("Occupancy over time (daily mean)", "Taux d'occupation au fil du temps (moyenne par jour)"),
     "resource": ("Resource", "Ressource"),
     "day": ("day of the measured period", "jour de la période mesurée"),
@@ -67,6 +89,16 @@ T = {
     "off": ("switched off", "désactivée"),
     "problem": ("{path}: {message}", "{path} : {message}"),
 }
+
+
+GAINS_STYLE = """<style>
+.coopsim-gains table { border-collapse: collapse; margin: 0.4rem 0 1rem; font-size: 0.9rem; }
+.coopsim-gains th, .coopsim-gains td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: right; }
+.coopsim-gains th:first-child, .coopsim-gains td:first-child { text-align: left; }
+.coopsim-gains .better { color: #1b7a2f; font-weight: 600; } .coopsim-gains .worse { color: #b00020; font-weight: 600; }
+.coopsim-gains .note, .coopsim-gains .legend { color: #555; font-size: 0.85rem; }
+</style>"""
+"""The look of the report's who-gains tables inside the page (the report's own classes)."""
 
 
 def say(key: str, lang: str, **values: object) -> str:
@@ -115,7 +147,53 @@ def main() -> None:
             st.error(say("fix_first", lang))
         elif st.button(say("run", lang), type="primary", key="run"):
             _run(source, text, checked, int(replications), lang)
+    if checked is not None:
+        _target_search(source, checked, lang)
     _results(lang)
+
+
+def _target_search(source: session.Source, checked: Any, lang: str) -> None:
+    """The smallest capacity that meets the targets, searched on the what-if."""
+    with st.expander(say("target", lang)):
+        scenario = checked.variant(WHAT_IF).scenario
+        if not any(isinstance(t, schema.OccupancyTarget) or t.share is not None for t in scenario.targets):
+            st.caption(say("no_target", lang))
+            return
+        st.caption(say("target_intro", lang))
+        levers = {c.path: c for c in capacities(scenario, names_of([scenario], lang), checked.variant(WHAT_IF).data)}
+        path = st.selectbox(say("lever", lang), list(levers), format_func=lambda k: levers[k].label, key=f"target_lever:{source.name}")
+        low, high, count = st.columns(3)
+        start = low.number_input(say("from", lang), min_value=0, max_value=MAX_CAPACITY, value=levers[path].value,
+                                 key=f"target_low:{source.name}")
+        end = high.number_input(say("to", lang), min_value=1, max_value=MAX_CAPACITY, value=max(2 * levers[path].value, 1),
+                                key=f"target_high:{source.name}")
+        replications = count.number_input(say("replications", lang), min_value=2, max_value=session.MAX_REPLICATIONS, value=10,
+                                          key=f"target_replications:{source.name}")
+        if not st.button(say("search", lang), key="search"):
+            return
+        st.button(say("cancel", lang), key="cancel_search")
+        status = st.empty()
+        words = {True: say("meets", lang), False: say("misses", lang), None: say("undecided", lang)}
+
+        def step(candidate: Any) -> None:
+            status.caption(say("verdict", lang, value=f"{candidate.value:g}", verdict=words[candidate.verdict],
+                               replications=candidate.replications))
+
+        scheduler = scheduler_of(sys.argv[1:])
+        try:
+            found = session.find_capacity(st.session_state.session, source, checked, path, int(start), int(end), int(replications),
+                                          1 if scheduler else default_workers(), scheduler, step)
+        except (ValueError, ScenarioError) as err:
+            st.error(str(err))
+            return
+        status.empty()
+        if found.answer is None:
+            st.warning(say("no_answer", lang, value=f"{found.candidates[-1].value:g}"))
+        else:
+            st.success(say("answer", lang, value=f"{found.answer:g}"))
+        for candidate in found.candidates:
+            said = say("verdict", lang, value=f"{candidate.value:g}", verdict=words[candidate.verdict], replications=candidate.replications)
+            st.markdown(f"- {said}")
 
 
 def _source(lang: str) -> session.Source | None:
@@ -145,7 +223,7 @@ def _edits(loaded: Any, variant: str, scenario: Any, names: Any, source: str) ->
     what-if is checked and its problems shown next to each lever)."""
     state = st.session_state
     changed = {}
-    for lever in capacities(scenario, names):
+    for lever in capacities(scenario, names, loaded.variant(variant).data):
         value = state.get(_key(source, f"{variant}:{lever.path}"), lever.value)
         if value != lever.value:
             changed[lever.path] = int(value)
@@ -164,7 +242,7 @@ def _edits(loaded: Any, variant: str, scenario: Any, names: Any, source: str) ->
 def _levers(loaded: Any, variant: str, scenario: Any, names: Any, source: str, problems: list[Problem], lang: str) -> None:
     """The widgets of every lever, each with the problems the loader found at its path."""
     with st.expander(say("capacities", lang), expanded=True):
-        for lever in capacities(scenario, names):
+        for lever in capacities(scenario, names, loaded.variant(variant).data):
             st.number_input(lever.label, min_value=0, max_value=MAX_CAPACITY, value=lever.value, step=1,
                             key=_key(source, f"{variant}:{lever.path}"))
             _problems_at(problems, lever.path, lang)
@@ -246,6 +324,7 @@ def _results(lang: str) -> None:
     for k, name in enumerate(found.variants):
         table[f"Δ {name}"] = [cells[k].text for _, _, cells in found.rows]
     st.dataframe(table, hide_index=True, key="findings")
+    _gains(chosen, lang)
     _occupancy(chosen, scenarios, lang)
     stem = chosen.scenario.removesuffix(".yaml").removesuffix(".yml")
     st.download_button(say("download", lang), chosen.text.encode("utf-8"), file_name=f"{stem}_what_if.yaml",
@@ -280,6 +359,16 @@ def _compare(chosen: session.Run, runs: list[session.Run], lang: str) -> None:
     rows = compare.compare(other.folder, chosen.folder, lang)
     st.dataframe({say("metric", lang): [r.label for r in rows], other.label: [r.first for r in rows],
                   chosen.label: [r.second for r in rows], "Δ": [r.difference for r in rows]}, hide_index=True, key="compared")
+
+
+def _gains(run: session.Run, lang: str) -> None:
+    """The report's "who gains, who pays": per site the agreement touches, its waits, stays and
+    occupancy against the baseline, then the agreement's ledger (transfers, refusals, staff lent)."""
+    from sim.report import agreement
+    from sim.report.data import load
+
+    st.subheader(say("gains", lang))
+    st.html(f'<div class="coopsim-gains">{GAINS_STYLE}{agreement.section(load(run.folder, lang))}</div>')
 
 
 def _occupancy(run: session.Run, scenarios: dict[str, Any], lang: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from sim.app.whatif import WHAT_IF, Edits, what_if_text
 from sim.experiment.run import RunOptions, execute, plan_of
+from sim.experiment.target import Candidate, Search, TargetOptions, search
 from sim.experiment.tasks import Task
 from sim.results.reader import read_manifest, read_rows
 from sim.scenario.bundled import bundled
@@ -70,6 +72,21 @@ def zipped(folder: Path) -> bytes:
             if path.is_file() and not path.is_symlink():
                 archive.write(path, f"{folder.name}/{path.relative_to(folder)}")
     return buffer.getvalue()
+
+
+def find_capacity(session: Session, source: Source, loaded: LoadedScenario, lever: str, low: int, high: int, replications: int,
+                  workers: int, scheduler: str | None = None, on_step: Callable[[Candidate], None] | None = None) -> Search:
+    """The smallest value of a capacity, from `low` to `high`, with which the what-if meets every
+    target that has a level, with 95 % confidence (`coopsim target`); ValueError beyond MAX_WORK."""
+    candidates = math.ceil(math.log2(max(high - low, 1))) + 2
+    patients = work(loaded, (WHAT_IF,), replications) * 4 * candidates  # the search may take a candidate to 4 x the replications
+    if patients > MAX_WORK:
+        raise ValueError(f"this search could simulate about {patients:,.0f} patients: the page runs at most {MAX_WORK:,}; use "
+                         "fewer replications or a narrower range, or the command line (coopsim target)")
+    out = session.folder / f"target{len(list(session.folder.glob('target*'))) + 1}"
+    options = TargetOptions(lever=lever, low=low, high=high, variant=WHAT_IF, replications=replications, workers=workers,
+                            scheduler=scheduler, out=out, force=True, command=["coopsim", "app"])
+    return search(source.folder / source.name, options, on_step=on_step, base=loaded, confined=True)
 
 
 def occupancy(folder: Path) -> dict[tuple[str, str], tuple[list[int], list[float]]]:

@@ -93,15 +93,19 @@ def declared_variants(loaded: LoadedScenario) -> list[str]:
     return sorted(names, key=lambda n: n != loaded.baseline)
 
 
-def capacities(scenario: schema.Scenario, names: Names) -> list[Capacity]:
-    """Every capacity lever of a variant's scenario, site by site (calendars are not capacities)."""
+def capacities(scenario: schema.Scenario, names: Names, data: Mapping[str, Any] | None = None) -> list[Capacity]:
+    """Every capacity lever of a variant's scenario, site by site (calendars are not capacities);
+    `data`, the variant as written, tells a capacity written as a bare number (`bed: 30`, whose
+    path is the resource's) from one written in a map (`bed: {capacity: 30}`)."""
+    written = (data or {}).get("sites") or {}
     levers = []
     for site, spec in scenario.sites.items():
         for role, resource in spec.resources.items():
             if isinstance(resource, schema.CapacityResource):
                 label = names.resource(f"{site}.{role}")
                 path = f"sites.{site}.resources.{role}"
-                levers.append(Capacity(site, role, f"{path}.capacity", int(resource.capacity),
+                bare = isinstance((written.get(site) or {}).get("resources", {}).get(role), int)
+                levers.append(Capacity(site, role, path if bare else f"{path}.capacity", int(resource.capacity),
                                        f"{label}{pick(OUTSIDE, names.lang) if resource.schedule else ''}"))
                 for k, window in enumerate(resource.schedule):
                     levers.append(Capacity(site, role, f"{path}.schedule.{k}.capacity", int(window.capacity),

@@ -128,12 +128,14 @@ def candidates(options: TargetOptions) -> list[float]:
     return [int(v) for v in values] if all(float(v).is_integer() for v in values) else values
 
 
-def prepare(path: Path, options: TargetOptions) -> tuple[LoadedScenario, dict[float, str]]:
+def prepare(path: Path, options: TargetOptions, base: LoadedScenario | None = None,
+            confined: bool = False) -> tuple[LoadedScenario, dict[float, str]]:
     """The scenario (its baseline, or `options.variant`) swept over the lever's range, and each
     value's variant name; ScenarioError for a scenario that does not load, an unknown variant, a
-    lever that is not an integer path, or a range it cannot take."""
+    lever that is not an integer path, or a range it cannot take. `base` is the scenario already
+    loaded from `path` (its data files read from `path`'s folder, only from it if `confined`)."""
     path = Path(path)
-    base = load_file(path)  # the scenario's own problems, with their lines
+    base = base or load_file(path)  # the scenario's own problems, with their lines
     variant = options.variant or base.baseline
     if variant not in base.names:
         raise ScenarioError([Problem(str(path), 0, 0, "--variant", f"unknown variant '{variant}' (variants: {', '.join(base.names)})")])
@@ -165,7 +167,8 @@ def prepare(path: Path, options: TargetOptions) -> tuple[LoadedScenario, dict[fl
     swept = dict(data)  # a variant's data: the experiment keys are already out of it
     swept["sweep"] = {options.lever: candidates(options)}
     try:
-        loaded = load_text(yaml.safe_dump(swept, sort_keys=False, allow_unicode=True), str(path), base_dir=path.parent, sha256=base.sha256)
+        loaded = load_text(yaml.safe_dump(swept, sort_keys=False, allow_unicode=True), str(path), base_dir=path.parent, sha256=base.sha256,
+                           confined=confined)
     except ScenarioError as err:
         raise _at_the_file(err, path, f"--lever {options.lever} over {shown}") from None
     return loaded, dict(zip(candidates(options), loaded.names))
@@ -263,9 +266,10 @@ def bounds(options: TargetOptions) -> int:
 
 
 def search(path: Path, options: TargetOptions, on_start: Callable[[int, int, float | None], None] | None = None,
-           on_step: Callable[[Candidate], None] | None = None) -> Search:
-    """Find the smallest lever value that meets every target; write its runs as a results folder."""
-    loaded, names = prepare(path, options)
+           on_step: Callable[[Candidate], None] | None = None, base: LoadedScenario | None = None, confined: bool = False) -> Search:
+    """Find the smallest lever value that meets every target; write its runs as a results folder
+    (`base` and `confined` as for `prepare`)."""
+    loaded, names = prepare(path, options, base, confined)
     out = options.out if options.out is not None else Path("results") / f"{Path(path).stem}_target"
     writer.check_output(out, options.force)
     started = time.perf_counter()

@@ -83,7 +83,7 @@ def test_a_planner_changes_a_capacity_runs_and_reads_the_headline(server: str, b
     shot(page, "app-screenshot.png", tmp_path)
     cubicles.fill("30")
     cubicles.press("Enter")
-    replications = page.get_by_label("Replications")
+    replications = page.get_by_label("Replications").first  # the run's; the target search has its own
     replications.fill("3")
     replications.press("Enter")
     page.wait_for_timeout(1500)

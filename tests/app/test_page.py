@@ -190,3 +190,47 @@ def test_a_rule_parameter_changes_the_rule_that_runs() -> None:
     assert not app.exception and not app.error
     text = app.session_state["session"].runs[-1].text
     assert '"when": {"occupancy_above": 0.5}' in text and '"max_per_day": 3' in text
+
+
+def test_who_gains_and_who_pays_is_the_report_s_table_of_the_run() -> None:
+    from sim.report import agreement
+    from sim.report.data import load
+
+    app = upload(page(), "small.yaml", SMALL.encode())
+    app.button(key="run").click().run()
+    run = app.session_state["session"].runs[-1]
+    body = app.get("html")[0].proto.body
+    assert "Ledger of the agreement in what_if" in body
+    assert agreement.section(load(run.folder, "en")) in body
+
+
+TARGETED = SMALL.replace("cooperation:", "targets: [{wait: admission, within: 10min, share: 0.8}]\ncooperation:")
+
+
+def test_the_target_search_answers_as_coopsim_target_does_on_the_what_if(tmp_path: Path) -> None:
+    from sim.experiment import target
+
+    app = upload(page(), "targeted.yaml", TARGETED.encode())
+    lever = "sites.a.resources.bed"  # written `bed: 3`: the lever is the resource itself
+    app.selectbox(key="target_lever:targeted.yaml").set_value(lever).run()
+    app.number_input(key="target_low:targeted.yaml").set_value(2).run()
+    app.number_input(key="target_high:targeted.yaml").set_value(9).run()
+    app.number_input(key="target_replications:targeted.yaml").set_value(4).run()
+    app.button(key="search").click().run()
+    assert not app.exception and not app.error
+    said = " ".join(s.value for s in app.success) + " ".join(w.value for w in app.warning)
+    _, loaded, _ = session.check(session.uploaded_source("targeted.yaml", TARGETED.encode(), session.Session()),
+                                 session.load(session.uploaded_source("targeted.yaml", TARGETED.encode(), session.Session())),
+                                 "base", __import__("sim.app.whatif", fromlist=["Edits"]).Edits())
+    path = tmp_path / "targeted.yaml"
+    path.write_text(__import__("sim.app.whatif", fromlist=["what_if_text"]).what_if_text(TARGETED, session.load(
+        session.uploaded_source("targeted.yaml", TARGETED.encode(), session.Session())), "base",
+        __import__("sim.app.whatif", fromlist=["Edits"]).Edits()), encoding="utf-8")
+    expected = target.search(path, target.TargetOptions(lever=lever, low=2, high=9, variant="what_if", replications=4,
+                                                        out=tmp_path / "cli", workers=1))
+    assert expected.answer is not None and f"{expected.answer:g} is the smallest value" in said
+
+
+def test_a_scenario_without_a_target_level_says_so() -> None:
+    app = upload(page(), "small.yaml", SMALL.encode())
+    assert any("no target with a level" in c.value for c in app.caption)

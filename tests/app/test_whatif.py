@@ -117,3 +117,12 @@ def test_capacity_levers_name_every_site_resource_for_people() -> None:
     assert ("valenciennes", "icu_bed") in {(c.site, c.role) for c in levers}
     icu = next(c for c in levers if c.role == "icu_bed")
     assert icu.value == 23 and "ICU" in icu.label and "Valenciennes" in icu.label
+
+
+def test_a_capacity_written_as_a_bare_number_is_changed_at_the_resource() -> None:
+    loaded = load_text(TWO_SITES)
+    scenario = loaded.variant("base").scenario
+    levers = {c.site: c for c in capacities(scenario, names_of([scenario]), loaded.variant("base").data)}
+    assert levers["a"].path == "sites.a.resources.bed" and levers["a"].value == 2
+    found = load_text(what_if_text(TWO_SITES, loaded, "base", Edits(capacities={levers["a"].path: 5})))
+    assert found.variant(WHAT_IF).scenario.sites["a"].resources["bed"].capacity == 5
