@@ -12,6 +12,7 @@ pytest.importorskip("streamlit", reason="the app extra is not installed")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from sim.app import session  # noqa: E402
+from sim.app.whatif import Edits, what_if_text  # noqa: E402
 from sim.scenario.bundled import bundled  # noqa: E402
 
 pytestmark = pytest.mark.unit
@@ -219,13 +220,9 @@ def test_the_target_search_answers_as_coopsim_target_does_on_the_what_if(tmp_pat
     app.button(key="search").click().run()
     assert not app.exception and not app.error
     said = " ".join(s.value for s in app.success) + " ".join(w.value for w in app.warning)
-    _, loaded, _ = session.check(session.uploaded_source("targeted.yaml", TARGETED.encode(), session.Session()),
-                                 session.load(session.uploaded_source("targeted.yaml", TARGETED.encode(), session.Session())),
-                                 "base", __import__("sim.app.whatif", fromlist=["Edits"]).Edits())
-    path = tmp_path / "targeted.yaml"
-    path.write_text(__import__("sim.app.whatif", fromlist=["what_if_text"]).what_if_text(TARGETED, session.load(
-        session.uploaded_source("targeted.yaml", TARGETED.encode(), session.Session())), "base",
-        __import__("sim.app.whatif", fromlist=["Edits"]).Edits()), encoding="utf-8")
+    source = session.uploaded_source("targeted.yaml", TARGETED.encode(), session.Session())
+    path = tmp_path / "targeted.yaml"  # the what-if as downloaded, run from the command line
+    path.write_text(what_if_text(TARGETED, session.load(source), "base", Edits()), encoding="utf-8")
     expected = target.search(path, target.TargetOptions(lever=lever, low=2, high=9, variant="what_if", replications=4,
                                                         out=tmp_path / "cli", workers=1))
     assert expected.answer is not None and f"{expected.answer:g} is the smallest value" in said
