@@ -55,6 +55,14 @@ T = {
     "reproduce": ("Reproduce it with: `coopsim run {file} --variants what_if`", "Pour la reproduire : `coopsim run {file} --variants what_if`"),
     "runs": ("Runs of this session", "Simulations de cette session"),
     "gains": ("Who gains, who pays", "Qui gagne, qui paie"),
+    "tornado": ("How far do the results depend on the uncertain inputs?", "Dans quelle mesure les résultats dépendent-ils des données incertaines ?"),
+    "tornado_intro": ("Each input the scenario knows only as a range, at its low and its high end, one at a time, on the same patients "
+                      "(as `coopsim sensitivity`): the wider the bar, the more the result depends on it.",
+                      "Chaque donnée que le scénario ne connaît que par un intervalle, à sa borne basse puis haute, l'une après l'autre, "
+                      "sur les mêmes patients (comme `coopsim sensitivity`) : plus la barre est large, plus le résultat en dépend."),
+    "no_uncertain": ("This scenario states no uncertain input (an `uncertain:` block).",
+                     "Ce scénario ne déclare aucune donnée incertaine (bloc `uncertain:`)."),
+    "study": ("Run the study", "Lancer l'étude"),
     "target": ("How much capacity meets the targets?", "Quelle capacité atteint les objectifs ?"),
     "target_intro": ("The smallest value of one capacity with which the what-if meets every target of the scenario that has a level, "
                      "with 95 % confidence (as `coopsim target`).",
@@ -97,8 +105,7 @@ GAINS_STYLE = """<style>
 .coopsim-gains th:first-child, .coopsim-gains td:first-child { text-align: left; }
 .coopsim-gains .better { color: #1b7a2f; font-weight: 600; } .coopsim-gains .worse { color: #b00020; font-weight: 600; }
 .coopsim-gains .note, .coopsim-gains .legend { color: #555; font-size: 0.85rem; }
-</style>"""
-"""The look of the report's who-gains tables inside the page (the report's own classes)."""
+</style>"""  # the look of the report's who-gains tables inside the page (the report's own classes)
 
 
 def say(key: str, lang: str, **values: object) -> str:
@@ -149,7 +156,43 @@ def main() -> None:
             _run(source, text, checked, int(replications), lang)
     if checked is not None:
         _target_search(source, checked, lang)
+        _tornado(source, checked, lang)
     _results(lang)
+
+
+def _tornado(source: session.Source, checked: Any, lang: str) -> None:
+    """The what-if's sensitivity to each uncertain input, one at a time: the report's tornado chart."""
+    with st.expander(say("tornado", lang)):
+        if not checked.base.uncertain:
+            st.caption(say("no_uncertain", lang))
+            return
+        st.caption(say("tornado_intro", lang))
+        replications = st.number_input(say("replications", lang), min_value=2, max_value=session.MAX_REPLICATIONS, value=5,
+                                       key=f"tornado_replications:{source.name}")
+        if not st.button(say("study", lang), key="study"):
+            return
+        st.button(say("cancel", lang), key="cancel_study")
+        variants = 1 + 2 * len(checked.base.uncertain)
+        bar, done = st.progress(0.0), [0]
+
+        def progress(_: Any) -> None:
+            done[0] += 1
+            bar.progress(min(done[0] / (variants * int(replications)), 1.0))
+
+        scheduler = scheduler_of(sys.argv[1:])
+        try:
+            folder = session.sensitivity(st.session_state.session, source, checked, int(replications),
+                                         1 if scheduler else default_workers(), scheduler, progress)
+        except (ValueError, ScenarioError) as err:
+            st.error(str(err))
+            return
+        bar.empty()
+        from sim.report.data import load
+        from sim.report.tornado import tornado
+
+        figure = tornado(load(folder, lang))
+        if figure is not None:
+            st.image(figure.png, caption=figure.caption)
 
 
 def _target_search(source: session.Source, checked: Any, lang: str) -> None:

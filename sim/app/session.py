@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import shutil
 import tempfile
+import weakref
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from sim.app.whatif import WHAT_IF, Edits, what_if_text
 from sim.experiment.run import RunOptions, execute, plan_of
+from sim.experiment.sensitivity import SensitivityOptions, one_at_a_time
 from sim.experiment.target import Candidate, Search, TargetOptions, search
 from sim.experiment.tasks import Task
 from sim.results.reader import read_manifest, read_rows
@@ -45,10 +48,14 @@ class Source:
 
 @dataclass
 class Session:
-    """One visitor's work: their own folder, and the runs they made, in order."""
+    """One visitor's work: their own folder, and the runs they made, in order. The folder is the
+    session's alone and goes with it (removed when the session is forgotten)."""
 
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="coopsim-app-")))
     runs: list[Run] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,21 @@ def find_capacity(session: Session, source: Source, loaded: LoadedScenario, leve
     options = TargetOptions(lever=lever, low=low, high=high, variant=WHAT_IF, replications=replications, workers=workers,
                             scheduler=scheduler, out=out, force=True, command=["coopsim", "app"])
     return search(source.folder / source.name, options, on_step=on_step, base=loaded, confined=True)
+
+
+def sensitivity(session: Session, source: Source, loaded: LoadedScenario, replications: int, workers: int,
+                scheduler: str | None = None, on_done: Callable[[Task], None] | None = None) -> Path:
+    """The what-if with each uncertain input at its low and its high end, one at a time, on the
+    same random patients (`coopsim sensitivity`): its results folder; ValueError beyond MAX_WORK."""
+    inputs = len(loaded.base.uncertain)
+    patients = work(loaded, (WHAT_IF,), replications) * (1 + 2 * inputs)
+    if patients > MAX_WORK:
+        raise ValueError(f"this study would simulate about {patients:,.0f} patients: the page runs at most {MAX_WORK:,}; use fewer "
+                         "replications, or the command line (coopsim sensitivity)")
+    out = session.folder / f"sensitivity{len(list(session.folder.glob('sensitivity*'))) + 1}"
+    options = SensitivityOptions(variant=WHAT_IF, replications=replications, workers=workers, scheduler=scheduler, out=out, force=True,
+                                 command=["coopsim", "app"])
+    return one_at_a_time(source.folder / source.name, options, on_done=on_done, base=loaded, confined=True).folder
 
 
 def occupancy(folder: Path) -> dict[tuple[str, str], tuple[list[int], list[float]]]:

@@ -140,22 +140,25 @@ def _problem(path: Path, key: str, message: str) -> ScenarioError:
     return ScenarioError([Problem(str(path), 0, 0, key, message)])
 
 
-def with_variants(path: Path, data: dict[str, Any], overlays: dict[str, dict[str, Any]], sha256: str) -> LoadedScenario:
-    """The scenario with one variant per overlay (the first the baseline): same random patients."""
+def with_variants(path: Path, data: dict[str, Any], overlays: dict[str, dict[str, Any]], sha256: str,
+                  confined: bool = False) -> LoadedScenario:
+    """The scenario with one variant per overlay (the first the baseline): same random patients
+    (its data files read from `path`'s folder, only from it if `confined`)."""
     document = dict(data)  # a variant's data: the experiment keys are already out of it
     document["variants"] = overlays
     document["baseline"] = next(iter(overlays))
     try:
-        return load_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), str(path), base_dir=path.parent, sha256=sha256)
+        return load_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), str(path), base_dir=path.parent, sha256=sha256,
+                         confined=confined)
     except ScenarioError as err:  # positions in the generated text mean nothing to the user: the key and the value do
         raise ScenarioError([replace(p, file=str(path), line=0, column=0, path=f"uncertain ({p.variant}): {p.path}")
                              for p in err.problems]) from None
 
 
-def prepare(path: Path, options: SensitivityOptions) -> tuple[LoadedScenario, list[Input], dict[str, Any]]:
-    """The scenario, its uncertain inputs and the data of the variant they apply to."""
+def prepare(path: Path, options: SensitivityOptions, base: LoadedScenario | None = None) -> tuple[LoadedScenario, list[Input], dict[str, Any]]:
+    """The scenario (`base`: already loaded from `path`), its uncertain inputs and the data of the variant they apply to."""
     path = Path(path)
-    base = load_file(path)
+    base = base or load_file(path)
     if not base.base.uncertain:
         raise _problem(path, "uncertain", "the scenario has no `uncertain:` block: add the inputs known only as a range, e.g. "
                                           "uncertain: {arrivals.0.rate: {low: 180/d, high: 230/d, source: E8}}")
@@ -223,16 +226,18 @@ def described(item: Input) -> dict[str, Any]:
 
 
 def one_at_a_time(path: Path, options: SensitivityOptions, on_start: Callable[[int, float], None] | None = None,
-                  on_done: Callable[[Any], None] | None = None) -> Sensitivity:
-    """Run the baseline and each input at its low and high value; write the results folder."""
+                  on_done: Callable[[Any], None] | None = None, base: LoadedScenario | None = None,
+                  confined: bool = False) -> Sensitivity:
+    """Run the baseline and each input at its low and high value; write the results folder
+    (`base`: the scenario already loaded from `path`; `confined` as for `with_variants`)."""
     path = Path(path)
-    base, found, data = prepare(path, options)
+    base, found, data = prepare(path, options, base)
     overlays: dict[str, dict[str, Any]] = {BASE: {}}
     for item in found:
         low, high = item.bounds
         overlays[f"{item.short}_low"] = {item.path: item.written(low)}
         overlays[f"{item.short}_high"] = {item.path: item.written(high)}
-    plan = study(path, base, with_variants(path, data, overlays, base.sha256), options, options.replications, "sensitivity")
+    plan = study(path, base, with_variants(path, data, overlays, base.sha256, confined), options, options.replications, "sensitivity")
 
     def sobol(executor: Any) -> dict[str, dict[str, dict[str, float]]]:
         return _sobol(path, base, found, data, options, plan.seed, executor) if options.sobol else {}

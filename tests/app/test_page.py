@@ -231,3 +231,22 @@ def test_the_target_search_answers_as_coopsim_target_does_on_the_what_if(tmp_pat
 def test_a_scenario_without_a_target_level_says_so() -> None:
     app = upload(page(), "small.yaml", SMALL.encode())
     assert any("no target with a level" in c.value for c in app.caption)
+
+
+UNCERTAIN = SMALL + """uncertain:
+  pathways.stay.0.for.exponential.mean: {low: 45min, high: 75min, assumption: a test range}
+"""
+
+
+def test_the_tornado_runs_each_uncertain_input_at_both_ends_on_the_what_if() -> None:
+    import json
+
+    app = upload(page(), "uncertain.yaml", UNCERTAIN.encode())
+    app.number_input(key="tornado_replications:uncertain.yaml").set_value(2).run()
+    app.button(key="study").click().run()
+    assert not app.exception and not app.error
+    assert len(app.get("image")) == 1
+    folder = next(app.session_state["session"].folder.glob("sensitivity1"))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert [i["path"] for i in manifest["sensitivity"]["inputs"]] == ["pathways.stay.0.for.exponential.mean"]
+    assert manifest["variants"] == ["base", "1_mean_low", "1_mean_high"]

@@ -126,3 +126,17 @@ def test_a_capacity_written_as_a_bare_number_is_changed_at_the_resource() -> Non
     assert levers["a"].path == "sites.a.resources.bed" and levers["a"].value == 2
     found = load_text(what_if_text(TWO_SITES, loaded, "base", Edits(capacities={levers["a"].path: 5})))
     assert found.variant(WHAT_IF).scenario.sites["a"].resources["bed"].capacity == 5
+
+
+def test_a_session_folder_goes_with_the_session() -> None:
+    import gc
+
+    from sim.app.session import Session
+
+    visit = Session()
+    folder = visit.folder
+    (folder / "run1").mkdir()
+    assert folder.is_dir()
+    del visit
+    gc.collect()
+    assert not folder.exists()
