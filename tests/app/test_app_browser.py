@@ -24,18 +24,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SCREENSHOTS = os.environ.get("COOPSIM_SCREENSHOTS") == "1"
+SERVERS: dict[str, int] = {}
+"""The process id of the server at each address."""
 """Refresh the screenshots in docs/ (COOPSIM_SCREENSHOTS=1); otherwise they go to a temporary folder."""
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`coopsim app` on a free port of 127.0.0.1: its address."""
+    """`coopsim app` on a free port of 127.0.0.1: its address (its process id in SERVERS)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port)], cwd=tmp_path_factory.mktemp("app"),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     address = f"http://127.0.0.1:{port}"
+    SERVERS[address] = process.pid
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -108,5 +111,47 @@ def test_the_page_in_french(server: str, browser_page: tuple, tmp_path: Path) ->
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
     page.get_by_role("button", name="Lancer la simulation").wait_for(timeout=30_000)
     shot(page, "app-fr-screenshot.png", tmp_path)
+    assert not errors, errors
+    assert not outside, outside
+
+
+def workers_of(pid: int) -> list[int]:
+    """The worker processes a process started (multiprocessing's spawned children)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                if parent == pid and b"spawn_main" in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def test_cancel_stops_a_run_and_its_workers(server: str, browser_page: tuple) -> None:
+    page, errors, outside = browser_page
+    page.goto(server)
+    page.get_by_text("coopsim: what if hospitals cooperate?").wait_for(timeout=60_000)
+    page.get_by_label("Scenario", exact=True).click()
+    page.get_by_role("option", name="lille_metropole_ed_network", exact=True).click()
+    replications = page.get_by_label("Replications").first
+    replications.wait_for(timeout=30_000)
+    replications.fill("200")
+    replications.press("Enter")
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="Run the what-if").click()
+    page.get_by_text("Running").first.wait_for(timeout=60_000)
+    deadline = time.monotonic() + 30
+    while not workers_of(SERVERS[server]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert workers_of(SERVERS[server]), "the run started no worker"
+    page.get_by_role("button", name="Cancel").click()
+    deadline = time.monotonic() + 30
+    while workers_of(SERVERS[server]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not workers_of(SERVERS[server]), "a worker outlived the cancelled run"
+    page.wait_for_timeout(1000)
+    assert page.get_by_text("Running").count() == 0 and page.get_by_text("In brief").count() == 0
     assert not errors, errors
     assert not outside, outside

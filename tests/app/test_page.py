@@ -250,3 +250,27 @@ def test_the_tornado_runs_each_uncertain_input_at_both_ends_on_the_what_if() -> 
     manifest = json.loads((folder / "manifest.json").read_text())
     assert [i["path"] for i in manifest["sensitivity"]["inputs"]] == ["pathways.stay.0.for.exponential.mean"]
     assert manifest["variants"] == ["base", "1_mean_low", "1_mean_high"]
+
+
+def test_a_lever_the_loader_refuses_shows_its_problem_under_the_lever_and_nothing_runs() -> None:
+    app = page()
+    app.selectbox(key="scenario").set_value("tourcoing_mri_gie").run()
+    app.selectbox(key="variant:tourcoing_mri_gie").set_value("extended_hours").run()
+    for share in ("urgent", "scheduled"):
+        app.slider(key=f"tourcoing_mri_gie:extended_hours:rule:0:share_calendar.quotas.shares.{share}").set_value(0.9).run()
+    errors = [e.value for e in app.error]
+    assert "cooperation[0].share_calendar.quotas.shares: the quota shares sum to 1.8 (expected 1)" in errors
+    assert "Fix the values marked in red first." in errors and not any(b.key == "run" for b in app.button)
+
+
+def test_runs_go_to_a_dask_cluster_with_the_same_bytes() -> None:
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    source = session.uploaded_source("small.yaml", SMALL.encode(), session.Session())
+    loaded = session.load(source)
+    text, checked, _ = session.check(source, loaded, "base", Edits(surge=1.5))
+    here, there = session.Session(), session.Session()  # kept: a session's folder goes with it
+    local = session.run(here, source, text, checked, replications=3, workers=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        remote = session.run(there, source, text, checked, replications=3, workers=1, scheduler=cluster.scheduler_address)
+    for name in ("replications.csv", "summary.csv", "comparison.csv", "occupancy.csv"):
+        assert (local.folder / name).read_bytes() == (remote.folder / name).read_bytes(), name
