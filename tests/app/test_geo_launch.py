@@ -97,9 +97,13 @@ def test_coopsim_app_serves_the_page(tmp_path) -> None:
         server.wait(10)
 
 
-def test_a_bad_port_is_refused_with_exit_2() -> None:
-    done = subprocess.run([sys.executable, "-m", "sim", "app", "--port", "99999"], capture_output=True, text=True)
-    assert done.returncode == 2 and "not a port" in done.stderr and "Traceback" not in done.stderr
+@pytest.mark.parametrize("options, said", [(["--port", "99999"], "not a port"), (["--port", "http"], "not a port"),
+                                           (["--address", "0.0.0.0; rm -rf /"], "not an IP address or a host name"),
+                                           (["--address", ""], "not an IP address or a host name"),
+                                           (["--scheduler", "nowhere"], "not a scheduler address")])
+def test_a_bad_option_is_refused_with_exit_2(options: list[str], said: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "sim", "app", *options], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr
 
 
 def test_the_shipped_scenarios_are_found_from_any_folder(tmp_path, monkeypatch) -> None:
@@ -107,3 +111,10 @@ def test_the_shipped_scenarios_are_found_from_any_folder(tmp_path, monkeypatch) 
 
     monkeypatch.chdir(tmp_path)
     assert {"tourcoing_ed", "hainaut_covid_surge"} <= set(session.shipped())
+
+
+def test_a_port_in_use_is_refused_with_exit_2() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "sim", "app", "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and f"--port {port}: the port is already in use" in done.stderr and "Traceback" not in done.stderr
