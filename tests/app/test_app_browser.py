@@ -135,11 +135,15 @@ def test_cancel_stops_a_run_and_its_workers(server: str, browser_page: tuple) ->
     page.get_by_text("coopsim: what if hospitals cooperate?").wait_for(timeout=60_000)
     page.get_by_label("Scenario", exact=True).click()
     page.get_by_role("option", name="lille_metropole_ed_network", exact=True).click()
+    page.get_by_text("CHU de Lille", exact=False).first.wait_for(timeout=30_000)  # the Lille page is drawn
     replications = page.get_by_label("Replications").first
-    replications.wait_for(timeout=30_000)
-    replications.fill("200")
-    replications.press("Enter")
-    page.wait_for_timeout(1500)
+    for _ in range(5):  # 57,000 patients x 2 variants x 150: under the page's bound, over a minute of work
+        replications.fill("150")
+        replications.press("Enter")
+        page.wait_for_timeout(1500)
+        if replications.input_value() == "150":
+            break
+    assert replications.input_value() == "150"
     page.get_by_role("button", name="Run the what-if").click()
     page.get_by_text("Running").first.wait_for(timeout=60_000)
     deadline = time.monotonic() + 30
