@@ -55,9 +55,17 @@ def simulate(scenario: schema.Scenario, replication: int, seed: int, *, events: 
     With `events`, every patient event is logged too (memory grows with the patients); with
     `hourly_waits`, the hourly sums and counts of named waits are kept (for warm-up advice).
     """
-    model = build(scenario, replication, seed, events, hourly_waits)
     with rare_collections():
+        model = build(scenario, replication, seed, events, hourly_waits)
         model.env.run(until=model.end)
+        found = _found(model, replication, hourly_waits)
+        del model
+        gc.collect()  # the model is cyclic garbage: freed now, scanning only what this run made (the rest is frozen)
+    return found
+
+
+def _found(model: Model, replication: int, hourly_waits: bool) -> ReplicationResult:
+    """What a finished model found: its tidy rows, hourly occupancy, counts and event log."""
     for resource in model.resources.values():
         resource.log.close()
         if resource.blocked_log is not None:
@@ -77,12 +85,15 @@ GC_THRESHOLD = 100_000
 
 @contextmanager
 def rare_collections() -> Iterator[None]:
-    """Collect cyclic garbage rarely while the model runs, then as before.
+    """Collect cyclic garbage rarely while a replication is built and run, then as before.
 
     The run allocates a patient, a list of numbers and heap entries per arrival, none of them in
     a reference cycle (reference counting frees them), so the collector's frequent scans of the
     live patients, and of everything the process held before the run, are wasted work: about a
-    tenth of the run on the benchmark's model.
+    tenth of the run on the benchmark's model. The model itself is one large cycle (its steps,
+    clock and resources refer to each other): `simulate` collects it before leaving, while what
+    the process held before is still frozen, so that a process running many replications does
+    not keep their models until a full collection comes round.
     """
     before = gc.get_threshold()
     gc.freeze()  # what exists before the run (modules, the scenario) is not scanned again
