@@ -512,10 +512,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _write_report(folder: Path, lang: str = "en") -> None:
     """Write the report, the one-page summary and the workbook of a results folder and say where they are."""
-    from sim.report.write import names, write_report  # imported here: other commands start without matplotlib
+    from sim.report.write import write_report  # imported here: other commands start without matplotlib
+    from sim.results.layout import report_names
 
     page = write_report(folder, lang)
-    print(f"report: {page} (summary: {names(lang)['summary']} and {names(lang)['markdown']}; results.xlsx for Excel)")
+    print(f"report: {page} (summary: {report_names(lang)['summary']} and {report_names(lang)['markdown']}; results.xlsx for Excel)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

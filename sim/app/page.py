@@ -15,6 +15,7 @@ from sim.app.whatif import MAX_SURGE, WHAT_IF, Edits, capacities, declared_varia
 from sim.experiment.executors import default_workers
 from sim.report.terminal import comparison, load_results
 from sim.results.headline import scenario_headlines
+from sim.results.layout import report_names
 from sim.results.names import names_of
 from sim.results.reader import read_rows, read_scenarios
 from sim.results.words import pick
@@ -89,6 +90,8 @@ T = {
     "zip": ("Download the results folder (zip)", "Télécharger le dossier de résultats (zip)"),
     "report": ("Write the report and the workbook", "Rédiger le rapport et le classeur"),
     "xlsx": ("Download results.xlsx", "Télécharger results.xlsx"),
+    "report_html": ("Download the report (one HTML file)", "Télécharger le rapport (un fichier HTML)"),
+    "summary_html": ("Download the one-page summary", "Télécharger la synthèse d'une page"),
     "report_done": ("The report is in the results folder (zip): {page}.", "Le rapport est dans le dossier de résultats (zip) : {page}."),
     "compare": ("Compare with another run of this session", "Comparer à une autre simulation de cette session"),
     "compare_none": ("(none)", "(aucune)"),
@@ -377,6 +380,10 @@ def _results(lang: str) -> None:
         from sim.report.write import write_report  # matplotlib, only when asked
 
         st.caption(say("report_done", lang, page=write_report(chosen.folder, lang).name))
+    for name, key in ((report_names(lang)["report"], "report_html"), (report_names(lang)["summary"], "summary_html")):
+        if (chosen.folder / name).exists():
+            st.download_button(say(key, lang), (chosen.folder / name).read_bytes(), file_name=f"{stem}_{name}", mime="text/html",
+                               key=f"download_{key}")
     if (chosen.folder / "results.xlsx").exists():
         st.download_button(say("xlsx", lang), (chosen.folder / "results.xlsx").read_bytes(), file_name=f"{stem}_results.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="download_xlsx")

@@ -19,13 +19,11 @@ from matplotlib import rc_context
 from sim.report import agreement, events, figures, flows, html, rules, scurve, summary, sweep, tornado
 from sim.report.data import Results, load
 from sim.results import ledger
+from sim.results.layout import report_names
 from sim.results.names import names_of
 from sim.results.reader import NotAResultsFolder
 from sim.results.sheets import SHEET_FILES, results_workbook
 from sim.results.targets import verdicts
-
-FIGURES = "figures"
-"""The folder of the report's figures, inside the results folder."""
 
 
 def file_stem(name: str) -> str:
@@ -113,13 +111,6 @@ def _publish(folder: Path, files: dict[str, bytes], figures_folder: str) -> None
             old.unlink()
 
 
-def names(lang: str) -> dict[str, str]:
-    """The files the report writes in `lang`: English keeps the plain names, French adds `.fr`."""
-    suffix = "" if lang == "en" else f".{lang}"
-    return {"report": f"report{suffix}.html", "summary": f"summary{suffix}.html", "markdown": f"summary{suffix}.md",
-            "figures": f"{FIGURES}{suffix}"}
-
-
 def write_report(results_dir: Path, lang: str = "en") -> Path:
     """Write the report, its figures, the one-page summary (HTML and Markdown) and results.xlsx into
     a results folder from its files alone, in `lang` (`en` or `fr`); the report page's path.
@@ -129,7 +120,7 @@ def write_report(results_dir: Path, lang: str = "en") -> Path:
     with rc_context({"text.parse_math": False}):  # names are text: `$` never starts mathematics
         parts, made = _figures(results)
     page = html.page(results, parts)
-    named = names(lang)
+    named = report_names(lang)
     files = {f"{named['figures']}/{file_stem(figure.name)}.png": figure.png for figure in made}
     files[named["report"]] = page.encode("utf-8")
     files[named["summary"]] = summary.summary_html(results).encode("utf-8")

@@ -15,6 +15,13 @@ OWNED = (*RESULT_FILES, "events.parquet", "report.html", "results.xlsx", "figure
 """Everything coopsim may write into a results folder (`run`, `report`, `export-events`)."""
 
 
+def report_names(lang: str) -> dict[str, str]:
+    """The files the report writes in `lang`: English keeps the plain names, French adds `.fr`."""
+    suffix = "" if lang == "en" else f".{lang}"
+    return {"report": f"report{suffix}.html", "summary": f"summary{suffix}.html", "markdown": f"summary{suffix}.md",
+            "figures": f"figures{suffix}"}
+
+
 FORMAT_VERSION = 2
 """Version of the results folder layout, recorded in the manifest (2: each file's digest and size)."""
 
