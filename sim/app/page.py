@@ -25,7 +25,6 @@ from sim.scenario.limits import MAX_CAPACITY
 
 T = {
     "title": ("coopsim: what if hospitals cooperate?", "coopsim : et si les hôpitaux coopéraient ?"),
-    "language": ("Language", "Langue"),
     "scenario": ("Scenario", "Scénario"),
     "source": ("Scenario from", "Scénario"),
     "shipped": ("shipped with coopsim", "fourni avec coopsim"),
@@ -75,7 +74,6 @@ T = {
     "from": ("from", "de"),
     "to": ("to", "à"),
     "search": ("Search", "Chercher"),
-    "searching": ("Trying {value}…", "Essai de {value}…"),
     "answer": ("{value} is the smallest value that meets every target with 95 % confidence.",
                "{value} est la plus petite valeur qui atteint chaque objectif avec une confiance de 95 %."),
     "no_answer": ("Even {value} does not meet every target with 95 % confidence.",
@@ -97,7 +95,6 @@ T = {
     "compare_none": ("(none)", "(aucune)"),
     "compared": ("What-if of {second} minus what-if of {first}, paired by replication (95 % intervals; * the interval excludes 0)",
                  "Simulation {second} moins simulation {first}, appariées par réplication (intervalles à 95 % ; * l'intervalle exclut 0)"),
-    "off": ("switched off", "désactivée"),
     "problem": ("{path}: {message}", "{path} : {message}"),
 }
 
@@ -145,7 +142,8 @@ def main() -> None:
         st.subheader(say("map", lang))
         last = state.session.runs[-1] if state.session.runs and state.session.runs[-1].scenario == source.name else None
         flows = _flows(last) if last else []
-        st.plotly_chart(geo.figure(scenario, names, flows), key="map")
+        shown = checked.variant(WHAT_IF).scenario if checked is not None else scenario  # capacities as edited
+        st.plotly_chart(geo.figure(shown, names, flows), key="map")
         if flows:
             st.caption(say("flows", lang))
     with right:

@@ -62,6 +62,7 @@ def test_a_capacity_change_runs_and_the_headline_follows_it() -> None:
     app = page()
     app.selectbox(key="scenario").set_value("tourcoing_ed").run()
     app.number_input(key=CUBICLES).set_value(30).run()
+    assert "ED cubicles: 30" in app.get("plotly_chart")[0].proto.spec  # the map shows the what-if's capacities
     app.number_input(key="replications:tourcoing_ed").set_value(3).run()
     app.button(key="run").click().run()
     assert not app.exception and not app.error
