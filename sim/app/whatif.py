@@ -26,12 +26,14 @@ from sim.scenario import schema
 from sim.scenario.loader import BASE_VARIANT, LoadedScenario
 
 WHAT_IF = "what_if"
+"""The name of the variant a what-if becomes."""
 THRESHOLD = ("sends patients above this occupancy", "envoie les patients au-delà de ce taux d'occupation")
 QUEUE = ("sends patients when more than this many wait", "envoie les patients quand plus de tant attendent")
 PER_DAY = ("at most this many patients a day", "au plus tant de patients par jour")
 OUTSIDE = (", outside its schedule", ", hors des plages de son planning")
+"""The words of the levers, in English and French."""
 DAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), "fr": ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")}
-"""The name of the variant a what-if becomes."""
+"""Weekday names, Monday first."""
 MAX_SURGE = 10.0
 """The largest factor on arrival volumes a planner may ask for."""
 
