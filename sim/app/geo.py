@@ -50,7 +50,7 @@ def site_table(scenario: schema.Scenario, names: Names) -> list[dict[str, Any]]:
             continue
         capacities = []
         for role, resource in spec.resources.items():
-            what = names.resource(f"{site}.{role}").split(": " if names.lang == "en" else " : ", 1)[-1]
+            what = names.what(f"{site}.{role}")
             if isinstance(resource, schema.CapacityResource):
                 capacities.append(f"{what}: {resource.capacity:g}")
             else:

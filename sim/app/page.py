@@ -180,10 +180,8 @@ def _tornado(source: session.Source, checked: Any, lang: str) -> None:
             done[0] += 1
             bar.progress(min(done[0] / (variants * int(replications)), 1.0))
 
-        scheduler = scheduler_of(sys.argv[1:])
         try:
-            folder = session.sensitivity(st.session_state.session, source, checked, int(replications),
-                                         1 if scheduler else default_workers(), scheduler, progress)
+            folder = session.sensitivity(st.session_state.session, source, checked, int(replications), *_where(), progress)
         except (ValueError, ScenarioError) as err:
             st.error(str(err))
             return
@@ -223,10 +221,9 @@ def _target_search(source: session.Source, checked: Any, lang: str) -> None:
             status.caption(say("verdict", lang, value=f"{candidate.value:g}", verdict=words[candidate.verdict],
                                replications=candidate.replications))
 
-        scheduler = scheduler_of(sys.argv[1:])
         try:
             found = session.find_capacity(st.session_state.session, source, checked, path, int(start), int(end), int(replications),
-                                          1 if scheduler else default_workers(), scheduler, step)
+                                          *_where(), step)
         except (ValueError, ScenarioError) as err:
             st.error(str(err))
             return
@@ -338,14 +335,19 @@ def _run(source: session.Source, text: str, loaded: Any, replications: int, lang
         done[0] += 1
         bar.progress(done[0] / total, text=say("running", lang, done=done[0], total=total))
 
-    scheduler = scheduler_of(sys.argv[1:])
     try:
-        done_run = session.run(st.session_state.session, source, text, loaded, replications, 1 if scheduler else default_workers(),
-                               scheduler, progress)
+        done_run = session.run(st.session_state.session, source, text, loaded, replications, *_where(), progress)
         st.session_state["chosen_run"] = done_run.label  # the results shown are the run just made
     except (ValueError, ScenarioError) as err:
         st.error(str(err))
     bar.empty()
+
+
+def _where() -> tuple[int, str | None]:
+    """Where the page's simulations run: the workers of this machine, or the Dask cluster
+    `coopsim app --scheduler` named (its workers then do the work)."""
+    scheduler = scheduler_of(sys.argv[1:])
+    return (1 if scheduler else default_workers()), scheduler
 
 
 def _results(lang: str) -> None:

@@ -45,9 +45,14 @@ class Names:
 
     def resource(self, key: str) -> str:
         """A resource `site.role`: "CH Valenciennes: ICU beds"."""
-        site, role = split_ref(key)
-        what = self.resources.get(key) or self.roles.get(role) or spoken(role)
+        site, _ = split_ref(key)
+        what = self.what(key)
         return f"{self.site(site)}{' : ' if self.lang == 'fr' else ': '}{what}" if site else what
+
+    def what(self, key: str) -> str:
+        """A resource `site.role` without its site: "ICU beds"."""
+        _, role = split_ref(key)
+        return self.resources.get(key) or self.roles.get(role) or spoken(role)
 
     def stream(self, name: str) -> str:
         """An arrival stream: its label, or its name in words."""

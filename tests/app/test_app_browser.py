@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import workers_of
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')")
 
@@ -113,20 +115,6 @@ def test_the_page_in_french(server: str, browser_page: tuple, tmp_path: Path) ->
     shot(page, "app-fr-screenshot.png", tmp_path)
     assert not errors, errors
     assert not outside, outside
-
-
-def workers_of(pid: int) -> list[int]:
-    """The worker processes a process started (multiprocessing's spawned children)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                if parent == pid and b"spawn_main" in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except (OSError, ValueError, IndexError):
-                continue
-    return found
 
 
 def test_cancel_stops_a_run_and_its_workers(server: str, browser_page: tuple) -> None:

@@ -20,6 +20,7 @@ import pytest
 
 from sim.cli import main
 from sim.results import layout, writer
+from tests.processes import workers_of
 
 pytestmark = pytest.mark.fault
 
@@ -41,20 +42,6 @@ pathways:
 QUICK = SLOW.replace("horizon: 40d", "horizon: 3d").replace("6000/d", "200/d").replace("replications: 8", "replications: 4")
 
 
-def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def alive(pid: int) -> bool:
     try:
         state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -69,18 +56,6 @@ def start(tmp_path: Path, *options: str, text: str = SLOW) -> subprocess.Popen[s
     scenario.write_text(text, encoding="utf-8")
     return subprocess.Popen([sys.executable, "-m", "sim", "run", str(scenario), "--quiet", "--out", str(tmp_path / "out"), *options],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-
-
-def workers_of(pid: int) -> list[int]:
-    """The worker processes among the children of `pid` (not multiprocessing's resource tracker)."""
-    found = []
-    for child in children(pid):
-        try:
-            if b"spawn_main" in (Path("/proc") / str(child) / "cmdline").read_bytes():
-                found.append(child)
-        except OSError:
-            continue
-    return found
 
 
 def wait_for_workers(process: subprocess.Popen[str], count: int, timeout: float = 60) -> list[int]:
