@@ -14,7 +14,7 @@ import weakref
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from sim.app.whatif import WHAT_IF, Edits, what_if_text
 from sim.experiment.run import RunOptions, execute, plan_of
@@ -86,10 +86,8 @@ def find_capacity(session: Session, source: Source, loaded: LoadedScenario, leve
     """The smallest value of a capacity, from `low` to `high`, with which the what-if meets every
     target that has a level, with 95 % confidence (`coopsim target`); ValueError beyond MAX_WORK."""
     candidates = math.ceil(math.log2(max(high - low, 1))) + 2
-    patients = work(loaded, (WHAT_IF,), replications) * 4 * candidates  # the search may take a candidate to 4 x the replications
-    if patients > MAX_WORK:
-        raise ValueError(f"this search could simulate about {patients:,.0f} patients: the page runs at most {MAX_WORK:,}; use "
-                         "fewer replications or a narrower range, or the command line (coopsim target)")
+    bounded(work(loaded, (WHAT_IF,), replications) * 4 * candidates,  # the search may take a candidate to 4 x the replications
+            "this search", "fewer replications or a narrower range", "coopsim target")
     out = session.folder / f"target{len(list(session.folder.glob('target*'))) + 1}"
     options = TargetOptions(lever=lever, low=low, high=high, variant=WHAT_IF, replications=replications, workers=workers,
                             scheduler=scheduler, out=out, force=True, command=["coopsim", "app"])
@@ -101,10 +99,7 @@ def sensitivity(session: Session, source: Source, loaded: LoadedScenario, replic
     """The what-if with each uncertain input at its low and its high end, one at a time, on the
     same random patients (`coopsim sensitivity`): its results folder; ValueError beyond MAX_WORK."""
     inputs = len(loaded.base.uncertain)
-    patients = work(loaded, (WHAT_IF,), replications) * (1 + 2 * inputs)
-    if patients > MAX_WORK:
-        raise ValueError(f"this study would simulate about {patients:,.0f} patients: the page runs at most {MAX_WORK:,}; use fewer "
-                         "replications, or the command line (coopsim sensitivity)")
+    bounded(work(loaded, (WHAT_IF,), replications) * (1 + 2 * inputs), "this study", "fewer replications", "coopsim sensitivity")
     out = session.folder / f"sensitivity{len(list(session.folder.glob('sensitivity*'))) + 1}"
     options = SensitivityOptions(variant=WHAT_IF, replications=replications, workers=workers, scheduler=scheduler, out=out, force=True,
                                  command=["coopsim", "app"])
@@ -136,7 +131,9 @@ def bundled_source(name: str) -> Source:
 
 
 def uploaded_source(name: str, data: bytes, session: Session) -> Source:
-    """An uploaded scenario: at most MAX_UPLOAD_BYTES of UTF-8 text; ScenarioError otherwise."""
+    """An uploaded scenario: at most MAX_UPLOAD_BYTES of UTF-8 text; ScenarioError otherwise. Only
+    the file name's last part is kept (a name such as `../x.yaml` must not lead out of its folder)."""
+    name = PurePath(name.replace("\\", "/")).name or "scenario.yaml"
     if len(data) > MAX_UPLOAD_BYTES:
         raise ScenarioError([Problem(name, 0, 0, "", f"the file is {len(data):,} bytes: the page accepts scenarios of at most "
                                                       f"{MAX_UPLOAD_BYTES:,} bytes")])
@@ -173,15 +170,19 @@ def work(loaded: LoadedScenario, variants: tuple[str, ...], replications: int) -
     return total * replications
 
 
+def bounded(patients: float, what: str, fewer: str, command: str) -> None:
+    """ValueError, saying what to do instead, when work would simulate more than MAX_WORK patients."""
+    if patients > MAX_WORK:
+        raise ValueError(f"{what} would simulate about {patients:,.0f} patients: the page runs at most {MAX_WORK:,}; use {fewer}, "
+                         f"or the command line ({command})")
+
+
 def run(session: Session, source: Source, text: str, loaded: LoadedScenario, replications: int, workers: int,
         scheduler: str | None = None, on_done: Callable[[Task], None] | None = None) -> Run:
     """Run the baseline and the what-if into a new folder of the session; ValueError beyond MAX_WORK."""
     variants = tuple(dict.fromkeys((loaded.baseline, WHAT_IF)))
-    patients = work(loaded, variants, replications)
-    if patients > MAX_WORK:
-        raise ValueError(f"this run would simulate about {patients:,.0f} patients ({replications} replications of "
-                         f"{len(variants)} variants): the page runs at most {MAX_WORK:,}; use fewer replications, or the "
-                         "command line")
+    bounded(work(loaded, variants, replications), f"this run ({replications} replications of {len(variants)} variants)",
+            "fewer replications", "coopsim run")
     out = session.folder / f"run{len(session.runs) + 1}"
     options = RunOptions(replications=replications, variants=variants, workers=workers, scheduler=scheduler, force=True,
                          command=["coopsim", "app"])

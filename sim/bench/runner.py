@@ -300,20 +300,33 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                        help=f"a smoke version: {' and '.join(f'{n:,}' for n in QUICK_SIZES)} patients, 1 run each, bars not enforced")
     bench.add_argument("--seed", type=_seed, help="root seed of every run (default: the reference seed)")
     bench.add_argument("--json", metavar="FILE", help="also write every number as JSON")
-    bench.add_argument("--rules", action="store_true",
+    modes = bench.add_mutually_exclusive_group()
+    modes.add_argument("--rules", action="store_true",
                        help="instead, the cost of cooperation rules: a two-ED territory with and without them (200k patients)")
-    bench.add_argument("--whole", action="store_true",
+    modes.add_argument("--whole", action="store_true",
                        help="instead, the whole `coopsim run` against the idiomatic script, each a fresh process (200k patients)")
-    bench.add_argument("--scenarios", action="store_true",
+    modes.add_argument("--scenarios", action="store_true",
                        help="instead, microseconds and SimPy events per patient of every shipped scenario (one replication each)")
-    bench.add_argument("--parallel", action="store_true",
+    modes.add_argument("--parallel", action="store_true",
                        help="instead, `coopsim run --workers 2` against `--workers 1` on a shipped scenario")
     bench.set_defaults(handler=bench_command)
     return bench
 
 
+MODE_OPTIONS = {"rules": ("patients", "repeats"), "whole": ("patients", "repeats", "seed", "json"), "parallel": ("repeats", "json"),
+                "scenarios": ("repeats",)}
+"""The options each comparison other than the engine's takes (`--quick` goes with all)."""
+
+
 def bench_command(args: argparse.Namespace) -> int:
-    """Run the bench, print the report; exit 1 if a bar fails (never with `--quick`)."""
+    """Run the bench, print the report; exit 1 if a bar fails (never with `--quick`), 2 for an
+    option the chosen comparison does not take (rather than ignore it)."""
+    for mode, taken in MODE_OPTIONS.items():
+        if getattr(args, mode):
+            unused = [o for o in ("patients", "repeats", "seed", "json") if o not in taken and getattr(args, o) is not None]
+            if unused:
+                print(f"coopsim: error: bench --{mode} does not take --{unused[0]}", file=sys.stderr)
+                return 2
     if args.rules:
         from sim.bench.cooperation import MIN_RATIO, run_rules_bench
 

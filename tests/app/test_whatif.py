@@ -140,3 +140,13 @@ def test_a_session_folder_goes_with_the_session() -> None:
     del visit
     gc.collect()
     assert not folder.exists()
+
+
+@pytest.mark.parametrize("name", ["../../etc/scenario.yaml", "..\\\\..\\\\scenario.yaml", "/abs/scenario.yaml"])
+def test_an_uploaded_file_name_cannot_lead_out_of_its_folder(name: str) -> None:
+    from sim.app import session
+
+    visit = session.Session()
+    source = session.uploaded_source(name, b"version: 1\n", visit)
+    assert source.name == "scenario.yaml" and (source.folder / source.name).parent == source.folder
+    assert source.folder.is_relative_to(visit.folder)

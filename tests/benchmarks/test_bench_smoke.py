@@ -149,3 +149,16 @@ def test_the_parallel_duel_compares_workers_and_a_cluster(tmp_path, monkeypatch)
     assert duels[0].names == ("--workers 1", "--workers 2") and duels[0].whole is not None
     if len(duels) > 1:
         assert duels[1].same is True
+
+
+@pytest.mark.parametrize("options, said", [(["--whole", "--parallel"], None), (["--scenarios", "--patients", "2k"], "--patients"),
+                                           (["--rules", "--json", "x.json"], "--json"), (["--parallel", "--seed", "3"], "--seed")])
+def test_an_option_the_comparison_does_not_take_is_refused(options: list[str], said: str | None, capsys) -> None:
+    if said is None:  # two comparisons at once: argparse refuses them
+        with pytest.raises(SystemExit) as stop:
+            _parser().parse_args(["bench", *options])
+        assert stop.value.code == 2
+        return
+    args = _parser().parse_args(["bench", *options])
+    assert args.handler(args) == 2
+    assert f"does not take {said}" in capsys.readouterr().err
