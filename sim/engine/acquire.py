@@ -13,7 +13,7 @@ from sim.engine.context import END, QUEUE, START, Context
 from sim.engine.events import NORMAL, Wakeup
 from sim.engine.node import Node
 from sim.engine.patients import Patient
-from sim.engine.records import FOLD_LENGTH, WaitRecord
+from sim.engine.records import BUSY_UP, FOLD_LENGTH, WaitRecord
 from sim.engine.resources import Resource
 
 
@@ -103,7 +103,7 @@ class Acquire(Node):
         if resource.busy < resource.capacity and not resource.waiting:  # `resource.try_start`, inlined: the hot path
             resource.busy += 1
             changes = resource.changes
-            changes.extend((now, resource.busy, 0, resource.capacity))
+            changes.extend((now, BUSY_UP))
             if len(changes) >= FOLD_LENGTH:
                 resource.log.fold()
             self.take(patient, resource, now)

@@ -14,8 +14,16 @@ import numpy as np
 
 FOLD_EVERY = 16384
 """State changes kept before they are folded into the integrals."""
-FOLD_LENGTH = FOLD_EVERY * 4
-"""Length of the flat change list (four numbers a change) at which it is folded."""
+FOLD_LENGTH = FOLD_EVERY * 2
+"""Length of the flat change list (two numbers a change: time, code) at which it is folded."""
+
+SET, BUSY_UP, BUSY_DOWN, QUEUE_UP, QUEUE_DOWN = 0.0, 1.0, 2.0, 3.0, 4.0
+"""What a change does: SET the state to the next (busy, queue, capacity) of `StateLog.absolutes`;
+one unit more or less busy; one patient more waiting; one patient less waiting (a freed unit
+handed straight to the first in the queue: busy stays). Floats, as the times beside them, so
+that the change list converts to an array at its fastest."""
+_BUSY_STEP = np.array([0, 1, -1, 0, 0])
+_QUEUE_STEP = np.array([0, 0, 0, 1, -1])
 
 SIGNALS = ("busy", "capacity", "ratio", "open", "full", "queue")
 """Integrated signals of a resource: busy units, capacity in force, busy/capacity where open,
@@ -31,8 +39,8 @@ class StateLog:
     difference of two values.
     """
 
-    __slots__ = ("changes", "hours", "at_hours", "_integral", "_t0", "_state", "warmup", "end", "peak", "queue_max",
-                 "thresholds")
+    __slots__ = ("changes", "absolutes", "hours", "at_hours", "_integral", "_t0", "_state", "warmup", "end", "peak",
+                 "queue_max", "thresholds")
 
     def __init__(self, warmup: float, end: float, busy: int, queue: int, capacity: int, thresholds: tuple[float, ...] = ()):
         self.warmup, self.end, self.thresholds = warmup, end, thresholds
@@ -42,25 +50,27 @@ class StateLog:
         self._integral = np.zeros(width)
         self._t0, self._state = 0.0, (busy, queue, capacity)
         self.changes: list[float] = []
-        """Changes, flat: time, busy, queue, capacity, time, busy, ... A resource appends to it
-        in its hot path and calls `fold` when it reaches FOLD_LENGTH, as `record` does."""
+        """Changes, flat: time, code, time, code, ... (codes: SET, BUSY_UP, ...). A resource
+        appends its usual changes to it in its hot path, two numbers instead of four, and calls
+        `fold` when it reaches FOLD_LENGTH, as `record` does."""
+        self.absolutes: list[int] = []
+        """(busy, queue, capacity) of each SET change since the last fold, flat."""
         self.peak = busy if warmup <= 0 else 0
         self.queue_max = queue if warmup <= 0 else 0
 
     def record(self, t: float, busy: int, queue: int, capacity: int) -> None:
-        """The state from time t on (the hot path: one extend of a flat list)."""
+        """The state from time t on, whatever it was (a change the hot paths do not code)."""
+        self.absolutes.extend((busy, queue, capacity))
         changes = self.changes
-        changes.extend((t, busy, queue, capacity))
+        changes.extend((t, SET))
         if len(changes) >= FOLD_LENGTH:
             self.fold()
 
     def fold(self, until: float | None = None) -> None:
         """Integrate the logged changes (and the state in force until `until`)."""
-        changes = np.fromiter(self.changes, dtype=float, count=len(self.changes)).reshape(-1, 4)
+        changes = np.fromiter(self.changes, dtype=float, count=len(self.changes)).reshape(-1, 2)
         times = np.concatenate([[self._t0], changes[:, 0]])
-        busy = np.concatenate([[self._state[0]], changes[:, 1]])
-        queue = np.concatenate([[self._state[1]], changes[:, 2]])
-        cap = np.concatenate([[self._state[2]], changes[:, 3]])
+        busy, queue, cap = self._states(changes[:, 1].astype(np.intp))
         stop = times[-1] if until is None else until
         ends = np.append(times[1:], stop)
         open_ = cap > 0
@@ -92,6 +102,24 @@ class StateLog:
         else:
             self._t0 = until
         self.changes.clear()
+        self.absolutes.clear()
+
+    def _states(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(busy, queue, capacity) from the state in force before the changes, then after each:
+        running sums of the coded steps, reset at each SET (integers, so exactly the numbers logged)."""
+        sets = np.flatnonzero(codes == SET)
+        segment = np.zeros(len(codes), dtype=np.intp)
+        segment[sets] = np.arange(1, len(sets) + 1)
+        segment = np.maximum.accumulate(segment)
+        absolute = np.asarray(self.absolutes, dtype=np.int64).reshape(-1, 3)
+        columns = []
+        for j, steps in ((0, _BUSY_STEP), (1, _QUEUE_STEP)):
+            running = np.cumsum(steps[codes])
+            base = np.concatenate([[self._state[j]], absolute[:, j] - running[sets]])
+            columns.append(np.concatenate([[self._state[j]], running + base[segment]]).astype(float))
+        capacity = np.concatenate([[self._state[2]], absolute[:, 2]])
+        columns.append(np.concatenate([[self._state[2]], capacity[segment]]).astype(float))
+        return columns[0], columns[1], columns[2]
 
     def close(self) -> None:
         """Integrate up to the end of the run; call once, after the last record."""

@@ -6,7 +6,8 @@ capacity; when it rises, waiting patients start at once. Services start directly
 request or release events), which keeps a resource to a few operations per patient.
 
 The hot paths (a unit taken at once, a patient queued, a unit freed) append to the state log's
-change list themselves, as `StateLog.record` does, to save a call per change.
+change list themselves, as a time and a code (`records.BUSY_UP`, ...), to save a call and two
+numbers per change; any other change records the whole state (`StateLog.record`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
-from sim.engine.records import FOLD_LENGTH, StateLog
+from sim.engine.records import BUSY_DOWN, BUSY_UP, FOLD_LENGTH, QUEUE_DOWN, QUEUE_UP, StateLog
 from sim.scenario import schema
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class Resource:
         if self.busy < self.capacity and not self.waiting:
             self.busy += 1
             changes = self.changes
-            changes.extend((now, self.busy, 0, self.capacity))
+            changes.extend((now, BUSY_UP))
             if len(changes) >= FOLD_LENGTH:
                 self.log.fold()
             return True
@@ -77,7 +78,7 @@ class Resource:
         heappush(self._heap, ticket)
         self.waiting += 1
         changes = self.changes
-        changes.extend((now, self.busy, self.waiting, self.capacity))
+        changes.extend((now, QUEUE_UP))
         if len(changes) >= FOLD_LENGTH:
             self.log.fold()
         return ticket
@@ -101,7 +102,7 @@ class Resource:
                 self._serve(now)
             return
         changes = self.changes
-        changes.extend((now, self.busy, self.waiting, self.capacity))
+        changes.extend((now, BUSY_DOWN))
         if len(changes) >= FOLD_LENGTH:
             self.log.fold()
 
@@ -126,9 +127,7 @@ class Resource:
             self.log.record(now, self.busy, self.waiting, self.capacity)
 
     def _serve(self, now: float) -> None:
-        if self.busy + 1 == self.capacity or self.waiting == 1:
-            self._serve_one(now)
-            return
+        """Start waiting patients while the capacity in force allows, in order."""
         starts = []
         while self.waiting and self.busy < self.capacity:
             ticket = heappop(self._heap)
@@ -144,7 +143,7 @@ class Resource:
             start(patient, self, now)
 
     def _serve_one(self, now: float) -> None:
-        """The usual case: one unit is free, so the first live ticket starts."""
+        """The usual case: the unit just freed starts the first live ticket (busy stays as logged)."""
         heap = self._heap
         while True:
             ticket = heappop(heap)
@@ -155,7 +154,7 @@ class Resource:
         self.busy += 1
         self.waiting -= 1
         changes = self.changes
-        changes.extend((now, self.busy, self.waiting, self.capacity))
+        changes.extend((now, QUEUE_DOWN))
         if len(changes) >= FOLD_LENGTH:
             self.log.fold()
         start(ticket[2], self, now)

@@ -63,7 +63,7 @@ class StateWatch:
         """The deadline of the condition holding now, if it holds."""
         if not isinstance(resource.changes, WatchedChanges):
             watched = WatchedChanges(resource.changes)
-            watched.watches = []
+            watched.resource, watched.watches = resource, []
             resource.changes = resource.log.changes = watched
         resource.changes.watches.append(self)
         self.observe(env.now, resource.busy, resource.capacity)
@@ -90,13 +90,14 @@ class StateWatch:
 
 class WatchedChanges(list):
     """A resource's list of state changes that also tells its watches of every change: the
-    resource's hot paths and its state log append to it alike (`Resource.changes`)."""
+    resource's hot paths and its state log append to it alike (`Resource.changes`), each change
+    once its resource holds the new state."""
 
-    __slots__ = ("watches",)
+    __slots__ = ("resource", "watches")
 
     def extend(self, change: Any) -> None:
-        """Append one change (time, busy, waiting, capacity), then tell each watch."""
+        """Append one change (time, code), then tell each watch of the resource's state."""
         super().extend(change)
-        now, busy, _, capacity = change
+        resource = self.resource
         for watch in self.watches:
-            watch.observe(now, busy, capacity)
+            watch.observe(change[0], resource.busy, resource.capacity)
