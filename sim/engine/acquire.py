@@ -154,18 +154,19 @@ class Acquire(Node):
 
     def take(self, patient: Patient, resource: Resource, now: float) -> None:
         """The patient has obtained a unit: its wait ends, a unit it kept is freed, its care starts."""
+        self.note(patient, resource, now)
+        self.started(patient, resource, now)
+
+    def note(self, patient: Patient, resource: Resource, now: float) -> None:
+        """A unit obtained: the wait is recorded, the event logged, a unit the patient kept freed."""
         if self.waits is not None:
             record = self.waits[patient.site]
             if record is not None:
-                if record.hour_sums is None and patient.counted:  # the usual case of `record.add`, inlined
-                    record.waits.append(now - patient.since)
-                else:
-                    record.add(now, now - patient.since, patient.counted)
+                record.add(now, now - patient.since, patient.counted)
         if self.ctx.log is not None:
             self.ctx.event(patient, self.label, resource.code, START)
         if patient.kept is not None and self.blocked is not None:
             self.ctx.unkeep(patient, now, self.blocked)
-        self.started(patient, resource, now)
 
     def record_left(self, patient: Patient, now: float) -> None:
         """Keep the wait at a named step of a patient leaving unseen (a wait that ended without care)."""
@@ -186,19 +187,30 @@ class UseFor(Acquire):
     one slot, the slot length of the site's calendar (`per_site`).
     """
 
-    __slots__ = ("duration", "per_site", "wake")
+    __slots__ = ("duration", "per_site", "wake", "quick")
 
     def __init__(self, ctx: Context, duration: list[int] | None, per_site: list[float] | None = None, **kw: Any):
         super().__init__(ctx, **kw)
         self.duration, self.per_site = duration, per_site
         self.wake = [self._done]
         """The patient's callbacks while it holds the unit: SimPy only reads them, so one list serves all."""
+        self.quick = ctx.log is None
+        """Whether `take` may do without `note` for a counted patient that keeps no unit (no event
+        log, and the step does not keep its unit: see UseForKeep)."""
 
-    def started(self, patient: Patient, resource: Resource, now: float) -> None:
+    def take(self, patient: Patient, resource: Resource, now: float) -> None:
+        """`Acquire.take` in one call, the hot path: the usual case of `note` inlined (a counted
+        patient's wait appended), then the care started: the patient wakes after its duration."""
+        record = self.waits[patient.site] if self.waits is not None else None
+        if self.quick and patient.counted and patient.kept is None and (record is None or record.hour_sums is None):
+            if record is not None:
+                record.waits.append(now - patient.since)
+        else:
+            self.note(patient, resource, now)
         patient.callbacks = self.wake
         if self.duration is None:
             length = self.per_site[patient.site]
-        else:  # `self.slot`, inlined: the hot path
+        else:  # `self.slot`, inlined
             slot = self.duration[patient.stream]
             bit = 1 << slot
             if patient.used & bit:
@@ -222,9 +234,14 @@ class UseForKeep(UseFor):
 
     __slots__ = ()
 
-    def started(self, patient: Patient, resource: Resource, now: float) -> None:
+    def __init__(self, ctx: Context, **kw: Any):
+        super().__init__(ctx, **kw)
+        self.quick = False
+
+    def note(self, patient: Patient, resource: Resource, now: float) -> None:
+        """`Acquire.note`, then the unit is the patient's from now (freeing a unit it kept read the earlier time)."""
+        super().note(patient, resource, now)
         patient.kept_from = now
-        super().started(patient, resource, now)
 
     def _done(self, patient: Patient) -> None:
         resource = self.resources[patient.site]

@@ -130,7 +130,8 @@ def build(scenario: schema.Scenario, replication: int, seed: int, events: bool =
         first = compiler.pathway(arrival.pathway).next  # past the pathway's Jump: one call less a patient
         profile = rate_profile(arrival, end, int(offset // 1440))
         generator = streams.generator(seed, replication, "arrivals", arrival.name)
-        driver = ArrivalDriver(env, s, site_index[arrival.at], profile, generator, draws[s], first.enter, warmup, ctx.arrive)
+        driver = ArrivalDriver(env, s, site_index[arrival.at], profile, generator, draws[s], first.enter, warmup, ctx.stream_records[s],
+                               ctx.arrived if ctx.log is not None else None)
         if s in routes:
             driver.route = _router(routes[s], ctx, slots.get((ROUTE_DRAW.step, ROUTE_DRAW.purpose)))
             if routes[s].rule.travel:

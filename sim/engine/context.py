@@ -39,8 +39,6 @@ class Context:
         self.flows: dict[tuple[int, int, int], list[float]] = {}
         """Counted patients that changed site, by (stream, origin site, last site): [patients,
         transfers, transport minutes]. Those that did not are each stream's leavers less these."""
-        self.inside = 0
-        """Counted patients still in the system."""
         self.log: EventLog | None = None
         """The event log, when events are recorded."""
 
@@ -63,13 +61,9 @@ class Context:
         visits[slot] = visits.get(slot, 0) + 1
         return self.draws[patient.stream].revisit(slot, patient.index, visits[slot])
 
-    def arrive(self, patient: Patient) -> None:
-        """Count a new patient."""
-        if patient.counted:
-            self.stream_records[patient.stream].arrivals += 1
-            self.inside += 1
-        if self.log is not None:
-            self.event(patient, 0, 0, ARRIVAL)
+    def arrived(self, patient: Patient) -> None:
+        """Log a new patient (its stream's driver counts it)."""
+        self.event(patient, 0, 0, ARRIVAL)
 
     def depart(self, patient: Patient) -> None:
         """The patient has finished its pathway (after a goto from inside a `during`, it frees
@@ -82,7 +76,6 @@ class Context:
             record = self.stream_records[patient.stream]
             record.departed += 1
             record.stays.append(self.env.now - patient.arrival)
-            self.inside -= 1
             if patient.moves or patient.site != patient.origin:
                 self._flow(patient)
         if self.log is not None:
@@ -145,7 +138,6 @@ class Context:
             record = self.stream_records[patient.stream]
             record.left_unseen += 1
             record.went_elsewhere += elsewhere
-            self.inside -= 1
             if patient.moves or patient.site != patient.origin:
                 self._flow(patient)
         if self.log is not None:

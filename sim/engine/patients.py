@@ -22,6 +22,7 @@ from sim.engine import streams
 from sim.engine.arrivals import RateProfile, arrival_times
 from sim.engine.distributions import Sampler
 from sim.engine.events import NORMAL, Wakeup, heap
+from sim.engine.records import StreamRecord
 
 
 class Patient(Wakeup):
@@ -135,13 +136,17 @@ class ArrivalDriver(Wakeup):
     """
 
     __slots__ = ("env", "stream", "site", "draws", "start", "warmup", "_chunks", "_times", "_rows", "_attrs", "_pos", "created",
-                 "on_arrival", "route", "travel", "_queue", "_eid", "_wake")
+                 "record", "on_arrival", "route", "travel", "_queue", "_eid", "_wake")
 
     def __init__(self, env: Environment, stream: int, site: int, profile: RateProfile, generator: np.random.Generator,
-                 draws: StreamDraws, start: Callable[[Patient], None], warmup: float, on_arrival: Callable[[Patient], None]):
+                 draws: StreamDraws, start: Callable[[Patient], None], warmup: float, record: StreamRecord,
+                 on_arrival: Callable[[Patient], None] | None = None):
         self.callbacks: list[Callable[[Any], None]] | None = None
         self.env, self.stream, self.site, self.draws, self.start, self.warmup = env, stream, site, draws, start, warmup
+        self.record = record
+        """The stream's record, which counts the patients arriving after the warm-up."""
         self.on_arrival = on_arrival
+        """Told of each patient as it arrives (the event log), if anything is."""
         self._queue, self._eid = heap(env)
         self._wake = [self._arrive]
         self.route: Callable[[Patient], int] | None = None
@@ -172,7 +177,10 @@ class ArrivalDriver(Wakeup):
     def _arrive(self, _: Any) -> None:
         now = self.env._now
         k = self._pos
-        patient = Patient(self.stream, self.created, self.site, self._attrs[k], self._rows[k], now, now >= self.warmup)
+        counted = now >= self.warmup
+        patient = Patient(self.stream, self.created, self.site, self._attrs[k], self._rows[k], now, counted)
+        if counted:
+            self.record.arrivals += 1
         self._pos += 1
         self.created += 1
         if self._pos < len(self._times):  # `_schedule_next` within a chunk, inlined: the hot path
@@ -183,9 +191,11 @@ class ArrivalDriver(Wakeup):
         if self.route is not None:
             site = self.route(patient)
             if self.travel is not None and site != patient.site:
-                self.on_arrival(patient)
+                if self.on_arrival is not None:
+                    self.on_arrival(patient)
                 self.travel(patient, site)
                 return
             patient.site = site
-        self.on_arrival(patient)
+        if self.on_arrival is not None:
+            self.on_arrival(patient)
         self.start(patient)

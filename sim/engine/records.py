@@ -22,8 +22,8 @@ SET, BUSY_UP, BUSY_DOWN, QUEUE_UP, QUEUE_DOWN = 0.0, 1.0, 2.0, 3.0, 4.0
 one unit more or less busy; one patient more waiting; one patient less waiting (a freed unit
 handed straight to the first in the queue: busy stays). Floats, as the times beside them, so
 that the change list converts to an array at its fastest."""
-_BUSY_STEP = np.array([0, 1, -1, 0, 0])
-_QUEUE_STEP = np.array([0, 0, 0, 1, -1])
+_BUSY_STEP = np.array([0.0, 1.0, -1.0, 0.0, 0.0])
+_QUEUE_STEP = np.array([0.0, 0.0, 0.0, 1.0, -1.0])
 
 SIGNALS = ("busy", "capacity", "ratio", "open", "full", "queue")
 """Integrated signals of a resource: busy units, capacity in force, busy/capacity where open,
@@ -67,36 +67,36 @@ class StateLog:
             self.fold()
 
     def fold(self, until: float | None = None) -> None:
-        """Integrate the logged changes (and the state in force until `until`)."""
-        changes = np.fromiter(self.changes, dtype=float, count=len(self.changes)).reshape(-1, 2)
-        times = np.concatenate([[self._t0], changes[:, 0]])
-        busy, queue, cap = self._states(changes[:, 1].astype(np.intp))
+        """Integrate the logged changes (and the state in force until `until`). Each signal is a
+        contiguous row summed on its own: the same sums, in the same order, as a column of a table."""
+        flat = np.fromiter(self.changes, dtype=float, count=len(self.changes))
+        n = len(flat) // 2
+        times = np.empty(n + 1)
+        times[0] = self._t0
+        times[1:] = flat[0::2]
+        busy, queue, cap = self._states(flat[1::2].astype(np.intp))
         stop = times[-1] if until is None else until
         ends = np.append(times[1:], stop)
+        lengths = ends - times
         open_ = cap > 0
         ratio = np.divide(busy, cap, out=np.zeros_like(busy), where=open_)
-        values = np.column_stack([
-            busy,
-            cap,
-            ratio,
-            open_.astype(float),
-            (open_ & (busy >= cap)).astype(float),
-            queue,
-            *[(open_ & (ratio < x)).astype(float) for x in self.thresholds],
-        ])
-        lengths = ends - times
-        width = values.shape[1]
-        cumulative = self._integral + np.vstack([np.zeros(width), np.cumsum(values * lengths[:, None], axis=0)])
+        signals = [busy, cap, ratio, open_, open_ & (busy >= cap), queue, *[open_ & (ratio < x) for x in self.thresholds]]
+        cumulative = np.empty((len(signals), n + 2))
+        cumulative[:, 0] = 0.0
+        for row, signal in zip(cumulative, signals):
+            np.multiply(signal, lengths, out=row[1:])
+            np.cumsum(row[1:], out=row[1:])
+        cumulative += self._integral[:, None]
         knots = np.append(times, stop)
         first, last = np.searchsorted(self.hours, [knots[0], knots[-1]], side="left")[0], np.searchsorted(self.hours, knots[-1], side="right")
         hours = self.hours[first:last]
-        for j in range(width):
-            self.at_hours[first:last, j] = np.interp(hours, knots, cumulative[:, j])
+        for j, row in enumerate(cumulative):
+            self.at_hours[first:last, j] = np.interp(hours, knots, row)
         measured = (ends > self.warmup) & (times < self.end) & (lengths > 0)
         if measured.any():
             self.peak = max(self.peak, int(busy[measured].max()))
             self.queue_max = max(self.queue_max, int(queue[measured].max()))
-        self._integral = cumulative[-1]
+        self._integral = cumulative[:, -1].copy()
         if until is None:
             self._t0, self._state = float(times[-1]), (int(busy[-1]), int(queue[-1]), int(cap[-1]))
         else:
@@ -106,19 +106,23 @@ class StateLog:
 
     def _states(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(busy, queue, capacity) from the state in force before the changes, then after each:
-        running sums of the coded steps, reset at each SET (integers, so exactly the numbers logged)."""
+        running sums of the coded steps, reset at each SET (whole numbers, so exactly those logged)."""
         sets = np.flatnonzero(codes == SET)
-        segment = np.zeros(len(codes), dtype=np.intp)
-        segment[sets] = np.arange(1, len(sets) + 1)
-        segment = np.maximum.accumulate(segment)
-        absolute = np.asarray(self.absolutes, dtype=np.int64).reshape(-1, 3)
-        columns = []
+        columns = [np.empty(len(codes) + 1) for _ in range(3)]
+        for column, state in zip(columns, self._state):
+            column[0] = state
+        if len(sets):
+            segment = np.zeros(len(codes), dtype=np.intp)
+            segment[sets] = np.arange(1, len(sets) + 1)
+            segment = np.maximum.accumulate(segment)
+            absolute = np.asarray(self.absolutes, dtype=float).reshape(-1, 3)
         for j, steps in ((0, _BUSY_STEP), (1, _QUEUE_STEP)):
-            running = np.cumsum(steps[codes])
-            base = np.concatenate([[self._state[j]], absolute[:, j] - running[sets]])
-            columns.append(np.concatenate([[self._state[j]], running + base[segment]]).astype(float))
-        capacity = np.concatenate([[self._state[2]], absolute[:, 2]])
-        columns.append(np.concatenate([[self._state[2]], capacity[segment]]).astype(float))
+            running = np.cumsum(steps[codes], out=columns[j][1:])
+            if len(sets):
+                running += np.concatenate([[self._state[j]], absolute[:, j] - running[sets]])[segment]
+            else:
+                running += self._state[j]
+        columns[2][1:] = np.concatenate([[self._state[2]], absolute[:, 2]])[segment] if len(sets) else self._state[2]
         return columns[0], columns[1], columns[2]
 
     def close(self) -> None:

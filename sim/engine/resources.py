@@ -93,14 +93,28 @@ class Resource:
         return True
 
     def release(self, now: float) -> None:
-        """Free one unit and start whoever waits first, if the capacity in force allows."""
-        self.busy -= 1
-        if self.waiting and self.busy < self.capacity:
-            if self.busy + 1 == self.capacity or self.waiting == 1:
-                self._serve_one(now)
-            else:
-                self._serve(now)
+        """Free one unit: the first patient waiting takes it at once if the capacity in force
+        allows (the usual case, busy stays as logged), else it stays free."""
+        busy, waiting = self.busy, self.waiting
+        if waiting and busy <= self.capacity:
+            if busy == self.capacity or waiting == 1:
+                heap = self._heap
+                ticket = heappop(heap)
+                while ticket[3] is None:  # withdrawn earlier
+                    ticket = heappop(heap)
+                start = ticket[3]
+                ticket[3] = None
+                self.waiting = waiting - 1
+                changes = self.changes
+                changes.extend((now, QUEUE_DOWN))
+                if len(changes) >= FOLD_LENGTH:
+                    self.log.fold()
+                start(ticket[2], self, now)
+                return
+            self.busy = busy - 1
+            self._serve(now)
             return
+        self.busy = busy - 1
         changes = self.changes
         changes.extend((now, BUSY_DOWN))
         if len(changes) >= FOLD_LENGTH:
@@ -141,23 +155,6 @@ class Resource:
         self.log.record(now, self.busy, self.waiting, self.capacity)
         for start, patient in starts:
             start(patient, self, now)
-
-    def _serve_one(self, now: float) -> None:
-        """The usual case: the unit just freed starts the first live ticket (busy stays as logged)."""
-        heap = self._heap
-        while True:
-            ticket = heappop(heap)
-            start = ticket[3]
-            if start is not None:
-                break
-        ticket[3] = None
-        self.busy += 1
-        self.waiting -= 1
-        changes = self.changes
-        changes.extend((now, QUEUE_DOWN))
-        if len(changes) >= FOLD_LENGTH:
-            self.log.fold()
-        start(ticket[2], self, now)
 
 
 def week_minute(window_day: int, time_of_day: float) -> float:

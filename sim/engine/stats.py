@@ -20,6 +20,9 @@ Row = tuple[str, str, str, float, str]
 
 _COL = {name: k for k, name in enumerate(SIGNALS)}
 
+PERCENTILES = (50, 90, 95)
+"""The percentiles of a distribution's rows."""
+
 
 @dataclass(frozen=True)
 class HourlyOccupancy:
@@ -36,9 +39,10 @@ def distribution_rows(metric: str, scope: str, values: np.ndarray, unit: str, sc
     """Mean, percentiles, max, count and the share within `target` of a sample (NaN when empty)."""
     x = np.asarray(values, dtype=float) / scale
     empty = x.size == 0
+    percentiles = [float("nan")] * len(PERCENTILES) if empty else np.percentile(x, PERCENTILES).tolist()  # one partial sort for all
     rows = [
         (metric, scope, "mean", float("nan") if empty else float(x.mean()), unit),
-        *[(metric, scope, f"p{q}", float("nan") if empty else float(np.percentile(x, q)), unit) for q in (50, 90, 95)],
+        *[(metric, scope, f"p{q}", value, unit) for q, value in zip(PERCENTILES, percentiles)],
     ]
     if with_max:
         rows.append((metric, scope, "max", float("nan") if empty else float(x.max()), unit))

@@ -251,7 +251,8 @@ def placed(text: str, patients: dict[str, list[float]]) -> Model:
     def arrive(driver: ArrivalDriver, patient: Patient) -> None:
         if driver.route is not None:
             patient.site = driver.route(patient)
-        model.ctx.arrive(patient)
+        driver.record.arrivals += patient.counted
+        model.ctx.arrived(patient)
         driver.start(patient)
 
     for name, times in patients.items():

@@ -84,7 +84,8 @@ def run_and_record(model: Model) -> list[PatientRecord]:
         stream = model.streams[patient.stream]
         attrs = {n: v for n, v in zip(names, patient.attrs) if n in own[stream]}
         seen.append((stream, patient.index, patient.arrival, attrs, tuple(patient.draws)))
-        then(patient)
+        if then is not None:
+            then(patient)
 
     for driver in model.drivers:
         if isinstance(driver, ArrivalDriver):
