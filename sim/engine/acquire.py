@@ -103,7 +103,8 @@ class Acquire(Node):
         if resource.busy < resource.capacity and not resource.waiting:  # `resource.try_start`, inlined: the hot path
             resource.busy += 1
             changes = resource.changes
-            changes.extend((now, BUSY_UP))
+            changes.append(now)
+            changes.append(BUSY_UP)
             if len(changes) >= FOLD_LENGTH:
                 resource.log.fold()
             self.take(patient, resource, now)

@@ -1,8 +1,8 @@
 """Compact records of one replication: appended to in the hot loop, no statistics computed here.
 
 Waits and stays go to `array('d')` (8 bytes each). A resource's state (busy, queue, capacity)
-is a step function logged as it changes and folded every few thousand changes into running
-integrals with numpy, so memory stays flat however long the horizon.
+is a step function logged as it changes (into an array of C doubles) and folded every few
+thousand changes into running integrals with numpy, so memory stays flat however long the horizon.
 """
 
 from __future__ import annotations
@@ -49,10 +49,11 @@ class StateLog:
         self.at_hours = np.full((len(self.hours), width), np.nan)
         self._integral = np.zeros(width)
         self._t0, self._state = 0.0, (busy, queue, capacity)
-        self.changes: list[float] = []
-        """Changes, flat: time, code, time, code, ... (codes: SET, BUSY_UP, ...). A resource
-        appends its usual changes to it in its hot path, two numbers instead of four, and calls
-        `fold` when it reaches FOLD_LENGTH, as `record` does."""
+        self.changes = array("d")
+        """Changes, flat: time, code, time, code, ... (codes: SET, BUSY_UP, ...), as C doubles: a
+        resource appends its usual changes to it in its hot path (time, then code) and calls `fold`
+        when it reaches FOLD_LENGTH, as `record` does. Nothing of Python's is kept per change, so
+        the fold copies a buffer and the times' float objects are freed as soon as they are used."""
         self.absolutes: list[int] = []
         """(busy, queue, capacity) of each SET change since the last fold, flat."""
         self.peak = busy if warmup <= 0 else 0
@@ -62,14 +63,15 @@ class StateLog:
         """The state from time t on, whatever it was (a change the hot paths do not code)."""
         self.absolutes.extend((busy, queue, capacity))
         changes = self.changes
-        changes.extend((t, SET))
+        changes.append(t)
+        changes.append(SET)
         if len(changes) >= FOLD_LENGTH:
             self.fold()
 
     def fold(self, until: float | None = None) -> None:
         """Integrate the logged changes (and the state in force until `until`). Each signal is a
         contiguous row summed on its own: the same sums, in the same order, as a column of a table."""
-        flat = np.fromiter(self.changes, dtype=float, count=len(self.changes))
+        flat = np.frombuffer(self.changes, dtype=float).copy()
         n = len(flat) // 2
         times = np.empty(n + 1)
         times[0] = self._t0
@@ -101,7 +103,7 @@ class StateLog:
             self._t0, self._state = float(times[-1]), (int(busy[-1]), int(queue[-1]), int(cap[-1]))
         else:
             self._t0 = until
-        self.changes.clear()
+        del self.changes[:]
         self.absolutes.clear()
 
     def _states(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -60,7 +60,8 @@ class Resource:
         if self.busy < self.capacity and not self.waiting:
             self.busy += 1
             changes = self.changes
-            changes.extend((now, BUSY_UP))
+            changes.append(now)
+            changes.append(BUSY_UP)
             if len(changes) >= FOLD_LENGTH:
                 self.log.fold()
             return True
@@ -78,7 +79,8 @@ class Resource:
         heappush(self._heap, ticket)
         self.waiting += 1
         changes = self.changes
-        changes.extend((now, QUEUE_UP))
+        changes.append(now)
+        changes.append(QUEUE_UP)
         if len(changes) >= FOLD_LENGTH:
             self.log.fold()
         return ticket
@@ -106,7 +108,8 @@ class Resource:
                 ticket[3] = None
                 self.waiting = waiting - 1
                 changes = self.changes
-                changes.extend((now, QUEUE_DOWN))
+                changes.append(now)
+                changes.append(QUEUE_DOWN)
                 if len(changes) >= FOLD_LENGTH:
                     self.log.fold()
                 start(ticket[2], self, now)
@@ -116,7 +119,8 @@ class Resource:
             return
         self.busy = busy - 1
         changes = self.changes
-        changes.extend((now, BUSY_DOWN))
+        changes.append(now)
+        changes.append(BUSY_DOWN)
         if len(changes) >= FOLD_LENGTH:
             self.log.fold()
 

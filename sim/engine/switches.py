@@ -6,6 +6,7 @@ the same instant when the condition asks for no delay.
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 from simpy.core import Environment
@@ -88,16 +89,20 @@ class StateWatch:
         self.observe(now, self.resource.busy, self.resource.capacity)
 
 
-class WatchedChanges(list):
-    """A resource's list of state changes that also tells its watches of every change: the
+class WatchedChanges(array):
+    """A resource's array of state changes that also tells its watches of every change: the
     resource's hot paths and its state log append to it alike (`Resource.changes`), each change
-    once its resource holds the new state."""
+    (its time, then its code) once its resource holds the new state."""
 
     __slots__ = ("resource", "watches")
 
-    def extend(self, change: Any) -> None:
-        """Append one change (time, code), then tell each watch of the resource's state."""
-        super().extend(change)
-        resource = self.resource
-        for watch in self.watches:
-            watch.observe(change[0], resource.busy, resource.capacity)
+    def __new__(cls, changes: array) -> WatchedChanges:
+        return super().__new__(cls, "d", changes)
+
+    def append(self, value: float) -> None:
+        """Append a time or a code; after a code, tell each watch of the resource's state."""
+        super().append(value)
+        if len(self) % 2 == 0:
+            resource = self.resource
+            for watch in self.watches:
+                watch.observe(self[-2], resource.busy, resource.capacity)
