@@ -71,14 +71,16 @@ class Acquire(Node):
     same step with the role resolved at the patient's site: the one a sent patient asks at.
     """
 
-    __slots__ = ("resources", "priority", "patience", "waits", "overflows", "elsewhere", "blocked")
+    __slots__ = ("resources", "rank", "rank_attribute", "patience", "waits", "overflows", "elsewhere", "blocked", "given")
 
     def __init__(self, ctx: Context, resources: list[Resource | None], priority: float | int | None,
                  priority_attribute: bool, patience: list[int] | None, waits: list[WaitRecord | None] | None,
                  overflows: list[list[OverflowPolicy] | None] | None = None, label: int = 0, blocked: WaitRecord | None = None):
         super().__init__(ctx, label)
         self.resources = resources
-        self.priority = (priority, priority_attribute)
+        self.rank = priority or 0.0
+        """A queued patient's priority (smaller first), unless it is its attribute `rank_attribute`."""
+        self.rank_attribute = priority if priority_attribute else None
         self.patience = patience
         self.waits = waits
         self.overflows = overflows
@@ -86,6 +88,8 @@ class Acquire(Node):
         self.blocked = blocked
         """Where the time a patient arriving here was blocked in its kept unit is recorded
         (None: this step does not end a keep, as a booked scanner)."""
+        self.given = self.take
+        """`take`, bound once: what the queue calls when it gives a waiting patient a unit."""
 
     def enter(self, patient: Patient) -> None:
         now = self.ctx.env._now
@@ -116,9 +120,8 @@ class Acquire(Node):
             self.record_left(patient, now)
             self.ctx.leave_unseen(patient)
             return
-        value, from_attribute = self.priority
-        rank = patient.attrs[value] if from_attribute else (value or 0.0)
-        ticket = resource.enqueue(now, rank, patient, self.take)
+        rank = self.rank if self.rank_attribute is None else patient.attrs[self.rank_attribute]
+        ticket = resource.enqueue(now, rank, patient, self.given)
         if limit is not None:
             self.ctx.env.schedule(Timer(patient, ticket, resource, self), NORMAL, limit)
         if self.overflows is not None and self.overflows[patient.site] is not None:
@@ -213,12 +216,11 @@ class UseFor(Acquire):
             length = self.per_site[patient.site]
         else:  # `self.slot`, inlined
             slot = self.duration[patient.stream]
-            bit = 1 << slot
-            if patient.used & bit:
+            length = patient.draws[slot]
+            if length is None:
                 length = self.ctx.revisit(patient, slot)
             else:
-                patient.used |= bit
-                length = patient.draws[slot]
+                patient.draws[slot] = None
         ctx = self.ctx
         heappush(ctx.queue, (now + length, NORMAL, next(ctx.eid), patient))
 
@@ -260,7 +262,10 @@ class UseDuring(Acquire):
         self.body: Node | None = None
 
     def started(self, patient: Patient, resource: Resource, now: float) -> None:
-        patient.held.append(resource)
+        if patient.held is None:
+            patient.held = [resource]
+        else:
+            patient.held.append(resource)
         self.body.enter(patient)
 
 

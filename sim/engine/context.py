@@ -48,11 +48,11 @@ class Context:
 
     def number(self, patient: Patient, slot: int) -> float:
         """The patient's value of quantity `slot`: its own on the first visit, a keyed one after."""
-        bit = 1 << slot
-        if not patient.used & bit:
-            patient.used |= bit
-            return patient.draws[slot]
-        return self.revisit(patient, slot)
+        value = patient.draws[slot]
+        if value is None:
+            return self.revisit(patient, slot)
+        patient.draws[slot] = None
+        return value
 
     def revisit(self, patient: Patient, slot: int) -> float:
         """The patient's value of quantity `slot` on a return to its step: keyed by the visit."""
@@ -75,7 +75,7 @@ class Context:
         if patient.counted:
             record = self.stream_records[patient.stream]
             record.departed += 1
-            record.stays.append(self.env.now - patient.arrival)
+            record.stays.append(self.env._now - patient.arrival)
             if patient.moves or patient.site != patient.origin:
                 self._flow(patient)
         if self.log is not None:

@@ -23,10 +23,10 @@ class Node:
 
     def slot(self, slots: list[int], patient: Patient) -> float:
         """The patient's number for a quantity whose slot per stream is `slots` (`Context.number`,
-        its first-visit case inlined: the hot path)."""
+        inlined: the hot path)."""
         slot = slots[patient.stream]
-        bit = 1 << slot
-        if patient.used & bit:
+        value = patient.draws[slot]
+        if value is None:
             return self.ctx.revisit(patient, slot)
-        patient.used |= bit
-        return patient.draws[slot]
+        patient.draws[slot] = None
+        return value

@@ -32,23 +32,26 @@ class Patient(Wakeup):
     the step to resume, so a timed step costs one scheduled event and no allocation.
     """
 
-    __slots__ = ("stream", "index", "site", "attrs", "draws", "used", "revisits", "arrival", "counted", "since", "held",
+    __slots__ = ("stream", "index", "site", "attrs", "draws", "revisits", "arrival", "counted", "since", "held",
                  "origin", "moves", "travel", "home", "booked", "diverted", "kept", "kept_since", "kept_from", "reserved",
                  "handed_over")
 
-    def __init__(self, stream: int, index: int, site: int, attrs: tuple[Any, ...], draws: list[float], arrival: float, counted: bool):
+    def __init__(self, stream: int, index: int, site: int, attrs: tuple[Any, ...], draws: list[float | None], arrival: float,
+                 counted: bool):
         self.callbacks: list[Callable[[Any], None]] | None = None
         self.stream = stream
         self.index = index
         self.site = site
         self.attrs = attrs
         self.draws = draws
-        self.used = 0
+        """Its numbers, one per random quantity of its stream; each is replaced by None once read, so
+        that a second read (a return to the step) takes a number keyed by the visit instead."""
         self.revisits: dict[int, int] | None = None
         self.arrival = arrival
         self.counted = counted
         self.since = arrival
-        self.held: list[Any] = []
+        self.held: list[Any] | None = None
+        """The units held through a `during`, innermost last (a list from the first)."""
         self.origin = site
         """The site of the patient's stream, where it appeared (flows start there)."""
         self.moves = 0

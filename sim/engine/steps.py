@@ -62,7 +62,12 @@ class Branch(Node):
         self.draw, self.options, self.otherwise = draw, options, otherwise
 
     def enter(self, patient: Patient) -> None:
-        u = self.slot(self.draw, patient)
+        slot = self.draw[patient.stream]  # `self.slot`, inlined: the hot path
+        u = patient.draws[slot]
+        if u is None:
+            u = self.ctx.revisit(patient, slot)
+        else:
+            patient.draws[slot] = None
         total, chosen = 0.0, None
         attrs = patient.attrs
         for conditions, p, node in self.options:
