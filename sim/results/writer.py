@@ -164,14 +164,27 @@ def _column(values: Any, count: int, digits: int | None) -> list[str]:
     if values.dtype.kind != "f":
         return [_field(cell(v, digits)) for v in values.tolist()]
     x = values.astype(float)
-    if digits is not None:  # as `cell`: rounded through its text of `digits` significant digits
-        x = np.array(list(map(f"%.{digits}g".__mod__, x.tolist())), dtype=float)
+    if digits is not None:
+        return _rounded(x, digits)
     texts = np.array(list(map(repr, x.tolist())), dtype=object)
     with np.errstate(invalid="ignore"):
         whole = np.isfinite(x) & (x == np.floor(x)) & (np.abs(x) < 1e15)
     texts[whole] = list(map(str, x[whole].astype(np.int64).tolist()))
     texts[np.isnan(x)] = ""
     return texts.tolist()
+
+
+def _rounded(x: np.ndarray, digits: int) -> list[str]:
+    """`cell` of each float with `digits` significant digits. Its text of `digits` digits is the
+    cell itself (what `cell` reads back and writes again is the same shortest text) except where
+    it may be an exponent, "-0" or not a number: those few go through `cell`."""
+    texts = list(map(f"%.{digits}g".__mod__, x.tolist()))
+    magnitude = np.abs(x)
+    with np.errstate(invalid="ignore"):
+        odd = ~np.isfinite(x) | ((magnitude < 1e-4) & (x != 0)) | (magnitude >= 0.5 * 10.0**digits) | ((x == 0) & np.signbit(x))
+    for k in np.flatnonzero(odd).tolist():
+        texts[k] = cell(float(x[k]), digits)
+    return texts
 
 
 def _line(fields: list[str]) -> str:

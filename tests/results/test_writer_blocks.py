@@ -12,7 +12,8 @@ from sim.results.quantiles import normal_quantile, t_quantile
 pytestmark = pytest.mark.unit
 
 EDGES = [np.nan, np.inf, -np.inf, -0.0, 0.0, 1e15, -1e15 + 1, 1e16, 123456.5, 1234567.0, 0.1 + 0.2, 5e-324,
-         1.7976931348623157e308, 999999.5, 9999995.0, 1e-5, 0.0001, 2.5e-7]
+         1.7976931348623157e308, 999999.5, 9999995.0, 1e-5, 0.0001, 2.5e-7, 9.99995e-5, -9.9999949e-5, 0.000099999,
+         99999.95, 999.5, -999.5, 499999.99, 500000.4, 0.00010000049, 1e-300, -2.5e-7]
 
 
 @pytest.mark.parametrize("digits", [None, 6, 3])
