@@ -172,12 +172,25 @@ class _Bar:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import time
-
     if _empty_out(args):
         return EXIT_BAD_INPUT
     if args.uncertainty:
         return _uncertainty(args)
+
+    from sim.experiment import pool
+
+    workers = args.workers or _cores()
+    if workers > 1 and args.scheduler is None:  # they import the engine while this process reads and checks the scenario
+        pool.start_early(workers - 1, ("sim.experiment.tasks",))
+    try:
+        return _run_on(args, workers)
+    finally:
+        pool.end_early()
+
+
+def _run_on(args: argparse.Namespace, workers: int) -> int:
+    """`coopsim run` on `workers` local workers (or the Dask scheduler given)."""
+    import time
 
     from sim.experiment import run as runner
     from sim.report import terminal as compare
@@ -188,7 +201,7 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed,
         variants=tuple(v for v in args.variants.split(",") if v) if args.variants else None,
         out=Path(args.out) if args.out is not None else None,
-        workers=args.workers or _cores(),
+        workers=workers,
         force=args.force,
         precision=args.precision,
         max_replications=args.max_replications,

@@ -419,3 +419,14 @@ def test_a_linked_report_or_figure_is_replaced_not_its_target(results_folder: Pa
     assert main(["report", str(folder)]) == 0
     assert victim.read_text() == "precious"
     assert not (folder / "report.html").is_symlink() and not (folder / "figures" / "differences.png").is_symlink()
+
+
+def test_a_refused_run_on_two_workers_leaves_no_worker_behind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`coopsim run` starts its workers before it reads the scenario: a file it refuses ends them."""
+    import multiprocessing
+
+    assert main(["run", str(INVALID / "variant_error.yaml"), "--workers", "2", "--out", str(tmp_path / "out")]) == 2
+    out, err = capsys.readouterr()
+    clean(out, err)
+    assert "variant_error.yaml:" in err
+    assert not multiprocessing.active_children() and not (tmp_path / "out").exists()
