@@ -24,6 +24,10 @@ from sim.engine.distributions import Sampler
 from sim.engine.events import NORMAL, Wakeup, heap
 from sim.engine.records import StreamRecord
 
+BLOCK = 512
+"""Patients whose numbers are made at once: few enough that they are still in the processor's
+cache when they arrive (the numbers do not depend on it: see `StreamDraws.rows`)."""
+
 
 class Patient(Wakeup):
     """One patient: who it is, where it is, what it holds, and its own random numbers.
@@ -138,7 +142,7 @@ class ArrivalDriver(Wakeup):
     It is a SimPy event too: it wakes itself at each arrival time.
     """
 
-    __slots__ = ("env", "stream", "site", "draws", "start", "warmup", "_chunks", "_times", "_rows", "_attrs", "_pos", "created",
+    __slots__ = ("env", "stream", "site", "draws", "start", "warmup", "_chunks", "_chunk", "_times", "_rows", "_attrs", "_pos", "created",
                  "record", "on_arrival", "route", "travel", "_queue", "_eid", "_wake")
 
     def __init__(self, env: Environment, stream: int, site: int, profile: RateProfile, generator: np.random.Generator,
@@ -157,6 +161,8 @@ class ArrivalDriver(Wakeup):
         self.travel: Callable[[Patient, int], None] | None = None
         """Takes a routed patient to the chosen site (a `route` rule with `travel`), if any."""
         self._chunks: Iterator[np.ndarray] = arrival_times(profile, generator)
+        self._chunk = np.empty(0)
+        """The arrival times of the current chunk; `_times` is the part of it being used."""
         self._times: list[float] = []
         self._rows: list[list[float]] = []
         self._attrs: list[tuple[Any, ...]] = []
@@ -167,10 +173,13 @@ class ArrivalDriver(Wakeup):
 
     def _schedule_next(self) -> None:
         if self._pos == len(self._times):
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return
-            self._times = chunk.tolist()
+            if not len(self._chunk):
+                chunk = next(self._chunks, None)
+                if chunk is None:
+                    return
+                self._chunk = chunk
+            self._times = self._chunk[:BLOCK].tolist()
+            self._chunk = self._chunk[BLOCK:]
             self._rows, self._attrs = self.draws.rows(len(self._times))
             self._pos = 0
         self.callbacks = self._wake

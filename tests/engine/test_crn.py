@@ -207,9 +207,12 @@ DISTRIBUTIONS = [
 @pytest.mark.parametrize("dist", DISTRIBUTIONS)
 def test_a_batch_is_the_prefix_of_any_longer_batch(dist: str) -> None:
     """Patient i takes the i-th value of its stream however the batches are cut (the last chunk
-    of arrivals is shorter when a variant changes the rate or the horizon)."""
+    of arrivals is shorter when a variant changes the rate or the horizon; numbers are made a
+    block of arrivals at a time)."""
     text = CRN.replace("{delay: {gamma: {mean: 1h, sd: 30min}}}", f"{{delay: {dist}}}")
     draw = sampler(scenario(text, "base").pathways["visit"][1].delay).draw
     long = draw(np.random.default_rng(3), 4096)
     short = draw(np.random.default_rng(3), 1000)
     np.testing.assert_array_equal(long[:1000], short)
+    generator = np.random.default_rng(3)  # and batches one after the other are the longer batch (patients.BLOCK)
+    np.testing.assert_array_equal(np.concatenate([draw(generator, 512), draw(generator, 1000), draw(generator, 2584)]), long)
