@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import math
 import os
@@ -139,8 +140,9 @@ def csv_text(rows: Iterable[dict[str, Any]], columns: list[str], digits: int | N
     writer = csv.writer(buffer, lineterminator="\n")
     if header:
         writer.writerow(columns)
-    for row in rows:
-        writer.writerow([cell(row.get(c, ""), digits) for c in columns])
+    blank = itertools.repeat("")
+    for row in rows:  # a text is its own cell: no call for most of them
+        writer.writerow([value if type(value) is str else cell(value, digits) for value in map(row.get, columns, blank)])
     return buffer.getvalue()
 
 
