@@ -239,12 +239,17 @@ def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | 
     writer.check_output(plan_.out, options.force)
     started = time.perf_counter()
     executor = executor_for(options.workers, options.scheduler)
-    text = ReplicationText(plan_)
+    text, shared = ReplicationText(plan_), tables.SharedHours()
+
+    def arrived(task: Task, result: Any) -> None:
+        shared.add(task, result)
+        text.add(task, result)
+
     try:
         results = run_tasks(plan_.loaded, plan_.variants, range(plan_.replications), plan_.seed, executor, on_done, options.events,
-                            on_result=text.add)
+                            on_result=arrived)
         if options.max_replications is not None:
-            results = _add_replications(plan_, options, results, executor, on_done, on_more, text)
+            results = _add_replications(plan_, options, results, executor, on_done, on_more, arrived)
     finally:
         executor.close()
     files = build_files(plan_, results, options, time.perf_counter() - started, text)
@@ -253,7 +258,7 @@ def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | 
 
 def _add_replications(plan_: Plan, options: RunOptions, results: dict[Task, Any], executor: Any,
                       on_done: Callable[[Task], None] | None, on_more: Callable[[int], None] | None,
-                      text: ReplicationText) -> dict[Task, Any]:
+                      arrived: Callable[[Task, Any], None]) -> dict[Task, Any]:
     limit = max(options.max_replications or 0, plan_.replications)
     while True:
         grouped = tables.by_variant(results)
@@ -265,4 +270,4 @@ def _add_replications(plan_: Plan, options: RunOptions, results: dict[Task, Any]
         if on_more is not None:
             on_more(more * len(plan_.variants))
         results.update(run_tasks(plan_.loaded, plan_.variants, range(have, have + more), plan_.seed, executor, on_done, options.events,
-                                 on_result=text.add))
+                                 on_result=arrived))

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from sim.engine import ReplicationResult
+from sim.engine.stats import HourlyOccupancy
 from sim.experiment.executors import Task
 from sim.experiment.intervals import paired_interval, t_interval
 
@@ -119,6 +120,32 @@ def occupancy_blocks(variant: str, params: dict[str, Any], results: list[Replica
             columns["blocked_mean"] = np.vstack(kept).mean(axis=0)
         blocks.append((occupancy.shape[1], columns))
     return blocks
+
+
+class SharedHours:
+    """Keeps once the hourly rows that repeat from one replication to the next (a capacity that
+    follows a timetable, units nobody was blocked in): a run of many replications holds every
+    replication's hourly occupancy until its tables are written, and these are most of it."""
+
+    def __init__(self) -> None:
+        self.last: dict[tuple[str, str], HourlyOccupancy] = {}
+
+    def add(self, task: Task, result: ReplicationResult) -> None:
+        """Point the result's rows that are, bit for bit, the last ones of its variant and resource at those."""
+        for resource, hourly in result.hourly.items():
+            last = self.last.get((task.variant, resource))
+            if last is not None:
+                hourly = result.hourly[resource] = HourlyOccupancy(_kept_once(hourly.busy, last.busy),
+                                                                   _kept_once(hourly.capacity, last.capacity),
+                                                                   _kept_once(hourly.blocked, last.blocked))
+            self.last[(task.variant, resource)] = hourly
+
+
+def _kept_once(row: np.ndarray | None, last: np.ndarray | None) -> np.ndarray | None:
+    """`last` if `row` has its very bytes (the same numbers, -0.0 and NaN alike), else `row`."""
+    if row is None or last is None or row.shape != last.shape or row.dtype != last.dtype:
+        return row
+    return last if np.array_equal(row.view(np.uint8), last.view(np.uint8)) else row
 
 
 def column_percentile(values: np.ndarray, q: float) -> np.ndarray:
