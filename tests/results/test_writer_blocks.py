@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from sim.results import writer
-from sim.results.quantiles import normal_quantile, t_quantile
+from sim.results.quantiles import TABULATED, _table, normal_quantile, t_quantile
 
 pytestmark = pytest.mark.unit
 
@@ -46,3 +46,15 @@ def test_t_and_normal_quantiles_are_scipy_stats_to_the_last_bit(df: float) -> No
     for q in (0.5, 0.9, 0.95, 0.975, 0.99, 1 - 0.05 / 6, 0.9916666666666667, 0.999):
         assert t_quantile(q, df) == float(stats.t.ppf(q, df))
         assert normal_quantile(q) == float(stats.norm.ppf(q))
+
+
+def test_the_tabulated_quantiles_of_95_percent_intervals_are_scipy_stats_own() -> None:
+    """Every number of the table a run reads instead of importing scipy, against scipy.stats."""
+    t, normal = _table()
+    df = np.arange(1, len(t) + 1)
+    assert len(t) == 10_000 and TABULATED == 0.975
+    np.testing.assert_array_equal(t, stats.t.ppf(TABULATED, df))
+    assert normal == float(stats.norm.ppf(TABULATED)) == normal_quantile(0.5 + 0.95 / 2)
+    for k in (1, 2, 39, 1000, 10_000):
+        assert t_quantile(0.5 + 0.95 / 2, k) == float(stats.t.ppf(TABULATED, k)) == t[k - 1]
+    assert t_quantile(TABULATED, 10_001) == float(stats.t.ppf(TABULATED, 10_001))  # beyond the table: scipy
