@@ -15,13 +15,13 @@ import numpy as np
 FOLD_EVERY = 16384
 """State changes kept before they are folded into the integrals."""
 FOLD_LENGTH = FOLD_EVERY * 2
-"""Length of the flat change list (two numbers a change: time, code) at which it is folded."""
+"""Length of the change array (two numbers a change: time, code) at which it is folded."""
 
 SET, BUSY_UP, BUSY_DOWN, QUEUE_UP, QUEUE_DOWN = 0.0, 1.0, 2.0, 3.0, 4.0
 """What a change does: SET the state to the next (busy, queue, capacity) of `StateLog.absolutes`;
 one unit more or less busy; one patient more waiting; one patient less waiting (a freed unit
-handed straight to the first in the queue: busy stays). Floats, as the times beside them, so
-that the change list converts to an array at its fastest."""
+handed straight to the first in the queue: busy stays). Floats, as the times beside them in
+the array of doubles."""
 _BUSY_STEP = np.array([0.0, 1.0, -1.0, 0.0, 0.0])
 _QUEUE_STEP = np.array([0.0, 0.0, 0.0, 1.0, -1.0])
 
