@@ -161,18 +161,21 @@ class ReplicationText:
     """replications.csv, formatted one task's rows at a time as its result arrives (`add`), so
     that the largest table of a run is written while its tasks run, not after them."""
 
-    def __init__(self, plan_: Plan):
-        params = {v: plan_.loaded.variant(v).params for v in plan_.variants}
+    def __init__(self, loaded: LoadedScenario, variants: tuple[str, ...]):
+        params = {v: loaded.variant(v).params for v in variants}
         self.columns = tables.param_columns(list(params.values()))
-        self.pad = {v: {c: params[v].get(c, "") for c in self.columns} for v in plan_.variants}
-        self.order = {v: k for k, v in enumerate(plan_.variants)}
+        self.pad = {v: {c: params[v].get(c, "") for c in self.columns} for v in variants}
+        self.order = {v: k for k, v in enumerate(variants)}
         self.head = ["variant", *self.columns] + tables.REPLICATION_COLUMNS
+        self.lead = {v: [writer.cell(value) for value in (v, *self.pad[v].values())] for v in variants}
+        """The cells of a variant's rows before the replication: its name and its parameters."""
         self.lines: dict[Task, tuple[str, int]] = {}
 
     def add(self, task: Task, result: Any) -> None:
-        """Format the rows of one task's result."""
-        rows = tables.replication_rows(task.variant, self.pad[task.variant], [result])
-        self.lines[task] = (writer.csv_text(rows, self.head, header=False), len(rows))
+        """Format the rows of one task's result: the cells `writer.csv_text` would write, straight from its rows."""
+        lead, replication, cell = self.lead[task.variant], str(result.replication), writer.cell
+        rows = [[*lead, replication, metric, scope, stat, cell(value), unit] for metric, scope, stat, value, unit in result.rows]
+        self.lines[task] = (writer.csv_rows(rows), len(rows))
 
     def text(self, results: dict[Task, Any]) -> tuple[str, int]:
         """The table of these results (formatting those not added yet), and its number of rows."""
@@ -188,19 +191,21 @@ def build_files(plan_: Plan, results: dict[Task, Any], options: RunOptions, wall
     its rows were formatted as the results arrived)."""
     loaded = plan_.loaded
     grouped = tables.by_variant(results)
-    replication_text = replication_text or ReplicationText(plan_)
+    replication_text = replication_text or ReplicationText(plan_.loaded, plan_.variants)
     params, columns, pad = {v: loaded.variant(v).params for v in plan_.variants}, replication_text.columns, replication_text.pad
     summary_rows, comparison_rows, occupancy = [], [], []
+    found = {v: tables.values(grouped[v]) for v in plan_.variants}
     for v in plan_.variants:
-        summary_rows += tables.summary_rows(v, pad[v], grouped[v])
+        summary_rows += tables.summary_rows(v, pad[v], grouped[v], found[v])
         occupancy += tables.occupancy_blocks(v, pad[v], grouped[v])
         if v != loaded.baseline:
-            comparison_rows += tables.comparison_rows(v, loaded.baseline, pad[v], grouped[v], grouped[loaded.baseline])
+            comparison_rows += tables.comparison_rows(v, loaded.baseline, pad[v], grouped[v], grouped[loaded.baseline],
+                                                      (found[v], found[loaded.baseline]))
     head = ["variant", *columns]
     replications = len(next(iter(grouped.values())))
     manifest = writer.manifest(loaded.path, loaded.sha256, plan_.seed, replications, list(plan_.variants), loaded.baseline,
                            params, options.command, wall, options.workers)
-    advice = advise({v: tables.values(grouped[v]) for v in plan_.variants}, options.precision)
+    advice = advise(found, options.precision)
     manifest["replication_advice"] = {
         "precision": options.precision,
         "absolute_tolerance": ABSOLUTE_TOLERANCE,
@@ -239,7 +244,7 @@ def execute(plan_: Plan, options: RunOptions, on_done: Callable[[Task], None] | 
     writer.check_output(plan_.out, options.force)
     started = time.perf_counter()
     executor = executor_for(options.workers, options.scheduler)
-    text, shared = ReplicationText(plan_), tables.SharedHours()
+    text, shared = ReplicationText(plan_.loaded, plan_.variants), tables.SharedHours()
 
     def arrived(task: Task, result: Any) -> None:
         shared.add(task, result)

@@ -56,20 +56,12 @@ def values(results: list[ReplicationResult]) -> dict[Key, list[float]]:
     return table
 
 
-def replication_rows(variant: str, params: dict[str, Any], results: list[ReplicationResult]) -> list[dict[str, Any]]:
-    """replications.csv rows of one variant."""
-    head = {"variant": variant, **params}
-    return [
-        {**head, "replication": r.replication, "metric": m, "scope": s, "stat": st, "value": v, "unit": u}
-        for r in results
-        for m, s, st, v, u in r.rows
-    ]
-
-
-def summary_rows(variant: str, params: dict[str, Any], results: list[ReplicationResult]) -> list[dict[str, Any]]:
-    """summary.csv rows of one variant: mean, sd and 95% interval across replications."""
+def summary_rows(variant: str, params: dict[str, Any], results: list[ReplicationResult],
+                 table: dict[Key, list[float]] | None = None) -> list[dict[str, Any]]:
+    """summary.csv rows of one variant: mean, sd and 95% interval across replications (`table`:
+    their `values`, when already made)."""
     rows = []
-    for (metric, scope, stat, unit), xs in values(results).items():
+    for (metric, scope, stat, unit), xs in (values(results) if table is None else table).items():
         interval = t_interval(xs)
         rows.append({"variant": variant, **params, "metric": metric, "scope": scope, "stat": stat, "unit": unit,
                      "mean": interval.mean, "sd": interval.sd, "ci_low": interval.low, "ci_high": interval.high, "n": interval.n})
@@ -77,9 +69,11 @@ def summary_rows(variant: str, params: dict[str, Any], results: list[Replication
 
 
 def comparison_rows(variant: str, baseline: str, params: dict[str, Any], results: list[ReplicationResult],
-                    reference: list[ReplicationResult]) -> list[dict[str, Any]]:
-    """comparison.csv rows: the paired difference variant − baseline, replication by replication."""
-    mine, theirs = values(results), values(reference)
+                    reference: list[ReplicationResult], tables: tuple[dict[Key, list[float]], dict[Key, list[float]]] | None = None
+                    ) -> list[dict[str, Any]]:
+    """comparison.csv rows: the paired difference variant − baseline, replication by replication
+    (`tables`: the `values` of both, when already made)."""
+    mine, theirs = (values(results), values(reference)) if tables is None else tables
     by_rep = {r.replication: k for k, r in enumerate(reference)}
     order = [by_rep.get(r.replication) for r in results]
     rows = []

@@ -136,13 +136,15 @@ def cell(value: Any, digits: int | None = None) -> str:
 def csv_text(rows: Iterable[dict[str, Any]], columns: list[str], digits: int | None = None, header: bool = True) -> str:
     """A CSV table with the given columns, LF line ends; floats rounded to `digits` if given
     (without its header line, rows to append to a table)."""
+    blank = itertools.repeat("")  # below, a text is its own cell
+    cells = ([value if type(value) is str else cell(value, digits) for value in map(row.get, columns, blank)] for row in rows)
+    return csv_rows(itertools.chain([columns] if header else [], cells))
+
+
+def csv_rows(rows: Iterable[list[str]]) -> str:
+    """CSV lines of rows whose cells are already texts (LF line ends, quoted as `csv.writer` quotes)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    if header:
-        writer.writerow(columns)
-    blank = itertools.repeat("")
-    for row in rows:  # a text is its own cell: no call for most of them
-        writer.writerow([value if type(value) is str else cell(value, digits) for value in map(row.get, columns, blank)])
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
     return buffer.getvalue()
 
 
@@ -179,13 +181,16 @@ def _column(values: Any, count: int, digits: int | None) -> list[str]:
 def _rounded(x: np.ndarray, digits: int) -> list[str]:
     """`cell` of each float with `digits` significant digits. Its text of `digits` digits is the
     cell itself (what `cell` reads back and writes again is the same shortest text) except where
-    it may be an exponent, "-0" or not a number: those few go through `cell`."""
+    it may be an exponent, "-0" or infinite: those few go through `cell`; NaN is empty."""
     texts = list(map(f"%.{digits}g".__mod__, x.tolist()))
     magnitude = np.abs(x)
+    missing = np.isnan(x)
     with np.errstate(invalid="ignore"):
-        odd = ~np.isfinite(x) | ((magnitude < 1e-4) & (x != 0)) | (magnitude >= 0.5 * 10.0**digits) | ((x == 0) & np.signbit(x))
+        odd = np.isinf(x) | ((magnitude < 1e-4) & (x != 0)) | (magnitude >= 0.5 * 10.0**digits) | ((x == 0) & np.signbit(x))
     for k in np.flatnonzero(odd).tolist():
         texts[k] = cell(float(x[k]), digits)
+    for k in np.flatnonzero(missing).tolist():
+        texts[k] = ""
     return texts
 
 

@@ -13,9 +13,8 @@ import io
 
 import pytest
 
-from sim.experiment import tables
 from sim.experiment.executors import SerialExecutor, run_tasks
-from sim.results.writer import csv_text
+from sim.experiment.run import ReplicationText
 from sim.scenario.loader import load_file
 from tests.paths import ROOT
 
@@ -48,13 +47,13 @@ def test_reference_results_are_reproduced(name: str) -> None:
     loaded = load_file(ROOT / "scenarios" / f"{name}.yaml")
     header, committed = _committed_rows(name, replications)
     results = run_tasks(loaded, loaded.names, range(replications), loaded.base.run.seed, SerialExecutor())
-    grouped = tables.by_variant(results)
-    params = [c for c in header if c not in ("variant", *tables.REPLICATION_COLUMNS)]
-    rows = []
-    for variant in loaded.names:
-        values = loaded.variant(variant).params
-        rows += tables.replication_rows(variant, {p: values.get(p, "") for p in params}, grouped[variant])
-    fresh = csv_text(rows, header).splitlines()[1:]
+    text = ReplicationText(loaded, loaded.names)  # as `coopsim run` writes replications.csv
+    for task, result in reversed(results.items()):  # in any order
+        text.add(task, result)
+    table, count = text.text(results)
+    assert table.split("\n", 1)[0].split(",") == header
+    fresh = table.splitlines()[1:]
+    assert count == len(fresh)
     assert len(fresh) == len(committed), f"{name}: {len(fresh)} rows now, {len(committed)} committed"
     changed = [(a, b) for a, b in zip(fresh, committed) if a != b]
     assert not changed, f"{name}: {len(changed)} rows differ from results/{name}, first: now {changed[0][0]!r}, committed {changed[0][1]!r}"
