@@ -43,7 +43,12 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
+_received: list[int] = []
+"""The stopping signals received while the command runs."""
+
+
 def _stop(signum: int, frame: FrameType | None) -> None:
+    _received.append(signum)
     raise Interrupted(signum)
 
 
@@ -534,6 +539,7 @@ def _write_report(folder: Path, lang: str = "en") -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    _received.clear()
     previous = {s: signal.signal(s, _stop) for s in STOPPING} if _main_thread() else {}
     try:
         args = build_parser().parse_args(argv)
@@ -559,6 +565,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
     except Exception as err:
+        if _received:  # a stopping signal turned into another error on its way up (raised inside an extension's import, say)
+            raise Interrupted(_received[0]) from err
         return _failure(err, args.debug)
 
 

@@ -116,6 +116,26 @@ def test_sigterm_while_loading_exits_cleanly(tmp_path: Path) -> None:
     nothing_left(tmp_path)
 
 
+def test_a_signal_that_an_import_turns_into_another_error_still_stops_cleanly(monkeypatch: pytest.MonkeyPatch,
+                                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """SIGTERM landing inside an extension module's import can come out as an ImportError: it is
+    still an interruption (143 and its message), not an internal error."""
+    from sim import cli
+
+    def loading(args: object) -> int:
+        try:
+            cli._stop(signal.SIGTERM, None)
+        except KeyboardInterrupt:
+            raise ImportError("initialization of _multiarray_umath raised unreported exception") from None
+        return 0
+
+    monkeypatch.setattr(cli, "_run", loading)
+    assert main(["run", "scenario.yaml"]) == 143
+    err = capsys.readouterr().err
+    assert "interrupted (SIGTERM)" in err and "internal error" not in err and "Traceback" not in err
+    assert main(["validate", "missing.yaml"]) == 2  # the next command starts afresh
+
+
 def _signal_on(monkeypatch: pytest.MonkeyPatch, cls: type, method: str, signum: int, after: int = 0) -> None:
     """Send `signum` to this process on the call number `after` of `cls.method`."""
     original = getattr(cls, method)
