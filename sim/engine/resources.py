@@ -98,31 +98,29 @@ class Resource:
         """Free one unit: the first patient waiting takes it at once if the capacity in force
         allows (the usual case, busy stays as logged), else it stays free."""
         busy, waiting = self.busy, self.waiting
+        ticket = None
         if waiting and busy <= self.capacity:
-            if busy == self.capacity or waiting == 1:
-                heap = self._heap
-                ticket = heappop(heap)
-                while ticket[3] is None:  # withdrawn earlier
-                    ticket = heappop(heap)
-                start = ticket[3]
-                ticket[3] = None
-                self.waiting = waiting - 1
-                changes = self.changes
-                changes.append(now)
-                changes.append(QUEUE_DOWN)
-                if len(changes) >= FOLD_LENGTH:
-                    self.log.fold()
-                start(ticket[2], self, now)
+            if busy != self.capacity and waiting != 1:  # capacity rose meanwhile: maybe several start
+                self.busy = busy - 1
+                self._serve(now)
                 return
+            heap = self._heap
+            ticket = heappop(heap)
+            while ticket[3] is None:  # withdrawn earlier
+                ticket = heappop(heap)
+            self.waiting = waiting - 1
+            code = QUEUE_DOWN
+        else:
             self.busy = busy - 1
-            self._serve(now)
-            return
-        self.busy = busy - 1
+            code = BUSY_DOWN
         changes = self.changes
         changes.append(now)
-        changes.append(BUSY_DOWN)
+        changes.append(code)
         if len(changes) >= FOLD_LENGTH:
             self.log.fold()
+        if ticket is not None:
+            start, ticket[3] = ticket[3], None
+            start(ticket[2], self, now)
 
     def set_base(self, now: float, base: int) -> None:
         """A new capacity from the resource's own timeline; what rules lend stays on top."""
