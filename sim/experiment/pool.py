@@ -7,9 +7,8 @@ the scenarios once, then run the tasks sent over their own pipe. This process ru
 whenever no result is waiting, so a child's start (a second of imports) costs no idle core, and
 a single task never starts a process; a command can start them earlier still (`start_early`), so
 that they import what a task needs while it loads and checks the scenario. Each child is kept
-`AHEAD` tasks ahead, so that it finds
-its next task in its pipe when it sends a result: per-task overhead is the pickling of a result
-and nothing more. The parent looks at every pipe and every process at once, so it sees a result
+`AHEAD` tasks ahead, so that it finds its next task in its pipe when it sends a result:
+per-task overhead is the pickling of a result and nothing more. The parent looks at every pipe and every process at once, so it sees a result
 and a death alike. Once every result is in, the children, idle, are ended at once (SIGTERM),
 not waited for while their interpreter shuts down.
 """
